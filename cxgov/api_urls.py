@@ -1,0 +1,12 @@
+"""One router for the whole API; each app registers its viewsets in its ``api.py``."""
+
+from rest_framework.routers import DefaultRouter
+
+from cem_levers.api import register as register_cem_levers
+from voc.api import register as register_voc
+
+router = DefaultRouter()
+register_cem_levers(router)
+register_voc(router)
+
+urlpatterns = router.urls

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+urlpatterns = [
+    path("", include("cxgov.dashboards.urls")),
+    path("", include("cxgov.tenancy.urls")),
+    path("levers/", include("cem_levers.urls")),
+    path("voc/", include("voc.urls")),
+    path("initiatives/", include("initiatives.urls")),
+    path("governance/", include("governance.urls")),
+    path("maturity/", include("maturity.urls")),
+    path("api/v1/", include("cxgov.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI's init script as a file, so the CSP needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,200 @@
+"""CX PMO: improvement initiatives run as projects, tied to levers, touchpoints and metrics."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from cxgov.tenancy.models import TenantScoped
+
+
+class Initiative(TenantScoped):
+    """An improvement initiative: traceable to the levers it moves, the CEM step it serves and the
+    touchpoints and journeys it affects."""
+
+    class Status(models.TextChoices):
+        IDEA = "idea", _("Idea")
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ON_HOLD = "on_hold", _("On hold")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class CemStep(models.TextChoices):
+        MAP = "map", _("Map")
+        ANALYSE = "analyse", _("Analyse")
+        DISTRIBUTE = "distribute", _("Distribute")
+        ACT = "act", _("Act")
+        CONTROL = "control", _("Control")
+
+    class ChangeKind(models.TextChoices):
+        GOVERNANCE_CULTURE = "governance_culture", _("Governance and culture")
+        ORGANISATION_PEOPLE = "organisation_people", _("Organisation and people")
+        INFORMATION_TECHNOLOGY = "information_technology", _("Information and technology")
+        PARTNERS_SUPPLIERS = "partners_suppliers", _("Partners and suppliers")
+        VALUE_STREAMS_PROCESSES = "value_streams_processes", _("Value streams and processes")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        CRITICAL = 4, _("Critical")
+
+    class Health(models.TextChoices):
+        GREEN = "green", _("Green")
+        AMBER = "amber", _("Amber")
+        RED = "red", _("Red")
+
+    class Fidelity(models.TextChoices):
+        NONE = "", _("Not applicable")
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    title = models.CharField(_("title"), max_length=200)
+    problem_statement = models.TextField(_("problem statement"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.IDEA)
+    cem_step = models.CharField(_("CEM step"), max_length=12, choices=CemStep.choices, blank=True)
+    change_kind = models.CharField(_("kind of change"), max_length=30, choices=ChangeKind.choices, blank=True)
+    levers = models.ManyToManyField("cem_levers.Lever", related_name="initiatives", blank=True, verbose_name=_("levers"))
+    touchpoints = models.ManyToManyField(
+        "voc.Touchpoint", related_name="initiatives", blank=True, verbose_name=_("touchpoints")
+    )
+    journeys = models.ManyToManyField("voc.Journey", related_name="initiatives", blank=True, verbose_name=_("journeys"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )
+    sponsor_body = models.ForeignKey(
+        "governance.Body", on_delete=models.SET_NULL, null=True, blank=True, related_name="sponsored_initiatives",
+        verbose_name=_("sponsor body"),
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
+    health = models.CharField(_("health"), max_length=5, choices=Health.choices, default=Health.GREEN)
+    short_term_win = models.BooleanField(_("short-term win"), default=False)
+    prototype_fidelity = models.CharField(
+        _("prototype fidelity"), max_length=6, choices=Fidelity.choices, blank=True, default=""
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    planned_cost = models.DecimalField(_("planned cost"), max_digits=14, decimal_places=2, default=0)
+    actual_cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2, default=0)
+    expected_benefit = models.DecimalField(_("expected benefit"), max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "due_date", "id"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        indexes = [
+            models.Index(fields=["organization", "status"], name="initiatives_init_org_status"),
+            models.Index(fields=["organization", "due_date"], name="initiatives_init_org_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(due_date__isnull=True) | Q(due_date__gte=F("start_date")),
+                name="initiatives_initiative_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_cost__gte=0) & Q(actual_cost__gte=0), name="initiatives_initiative_costs_positive"
+            ),
+        ]
+        permissions = [("edit_initiative", "Can edit this initiative (team member)")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Milestone(TenantScoped):
+    """A milestone or task of an initiative's schedule."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("title"), max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("assignee"),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["initiative", "due_date", "position", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        indexes = [models.Index(fields=["organization", "due_date"], name="initiatives_ms_org_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(due_date__isnull=True) | Q(due_date__gte=F("start_date")),
+                name="initiatives_milestone_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Risk(TenantScoped):
+    """A risk or issue in an initiative's register, rated by probability and impact (1–5)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MITIGATING = "mitigating", _("Mitigating")
+        OCCURRED = "occurred", _("Occurred (issue)")
+        CLOSED = "closed", _("Closed")
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="risks")
+    description = models.TextField(_("description"))
+    probability = models.PositiveSmallIntegerField(
+        _("probability"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )
+    mitigation = models.TextField(_("mitigation plan"), blank=True)
+    contingency = models.TextField(_("contingency plan"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative", "-probability", "-impact", "id"]
+        verbose_name = _("risk")
+        verbose_name_plural = _("risks")
+        constraints = [
+            models.CheckConstraint(condition=Q(probability__gte=1, probability__lte=5), name="initiatives_risk_probability_1_5"),
+            models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=5), name="initiatives_risk_impact_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def exposure(self) -> int:
+        return self.probability * self.impact
+
+
+class InitiativeKpi(TenantScoped):
+    """A metric the initiative should move: baseline, target and the date to reach it."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="kpis")
+    metric = models.ForeignKey("voc.Metric", on_delete=models.PROTECT, related_name="initiative_kpis")
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=4)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["initiative", "metric"]
+        verbose_name = _("initiative KPI")
+        verbose_name_plural = _("initiative KPIs")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "initiative", "metric"], name="initiatives_kpi_unique_metric"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} → {self.target}"

@@ -1,0 +1,324 @@
+"""Voice of the Customer: who the customers are, their journeys and touchpoints, what is measured,
+where feedback comes from, the feedback itself and the rollups computed from it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cxgov.bilingual import Bilingual
+from cxgov.tenancy.models import TenantScoped
+
+
+class Segment(TenantScoped):
+    """A customer segment or buyer persona."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_persona = models.BooleanField(_("persona"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="voc_segment_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TenantScoped):
+    """A product or service the customers use."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product or service")
+        verbose_name_plural = _("products and services")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="voc_product_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Journey(TenantScoped):
+    """A customer journey for a segment and product, as it is (as-is) or as it should be (to-be)."""
+
+    class Version(models.TextChoices):
+        AS_IS = "as_is", _("As-is")
+        TO_BE = "to_be", _("To-be")
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="journeys", verbose_name=_("segment")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="journeys", verbose_name=_("product")
+    )
+    version = models.CharField(_("version"), max_length=8, choices=Version.choices, default=Version.AS_IS)
+    counterpart = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("as-is / to-be counterpart"),
+    )
+
+    class Meta:
+        ordering = ["name", "version"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name", "version"], name="voc_journey_unique_name_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_version_display()})"
+
+
+class JourneyStage(TenantScoped):
+    """A stage of a journey (a column of the journey map)."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages", verbose_name=_("journey"))
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["journey", "position", "id"]
+        verbose_name = _("journey stage")
+        verbose_name_plural = _("journey stages")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "journey", "name"], name="voc_journeystage_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    BRANCH = "branch", _("Branch / in person")
+    WEB = "web", _("Website")
+    APP = "app", _("Mobile app")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social media")
+    SELF_SERVICE = "self_service", _("Self-service (ATM, kiosk)")
+    MAIL = "mail", _("Post")
+    OTHER = "other", _("Other")
+
+
+class Touchpoint(TenantScoped):
+    """A point of contact within a journey stage; moments of truth are flagged."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints", verbose_name=_("journey"))
+    stage = models.ForeignKey(
+        JourneyStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="touchpoints",
+        verbose_name=_("stage"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )
+    is_moment_of_truth = models.BooleanField(_("moment of truth"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["journey", "position", "id"]
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "journey", "name"], name="voc_touchpoint_unique_name"),
+        ]
+        indexes = [models.Index(fields=["organization", "journey"], name="voc_touchpoint_org_journey")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Metric(Bilingual, TenantScoped):
+    """What is measured and how it is computed. The scale and the method are stored with it, so
+    a figure is always computed as the metric defines it (never mixed)."""
+
+    class Kind(models.TextChoices):
+        NPS = "nps", _("Net Promoter Score")
+        CSAT = "csat", _("Customer satisfaction (top-2-box %)")
+        CES = "ces", _("Customer effort score")
+        MEAN = "mean", _("Mean")
+        MEDIAN = "median", _("Median")
+        RATE = "rate", _("Rate (share of responses)")
+        DURATION = "duration", _("Duration")
+        COUNT = "count", _("Count")
+
+    class Method(models.TextChoices):
+        NPS = "nps", _("% promoters − % detractors")
+        TOP2BOX = "top2box", _("% in the top two boxes")
+        MEAN = "mean", _("Mean")
+        MEDIAN = "median", _("Median")
+        AGREE_MINUS_DISAGREE = "agree_minus_disagree", _("% agree − % disagree")
+        SHARE = "share", _("Share of responses (0–1 values), as %")
+        SUM = "sum", _("Sum")
+
+    class Unit(models.TextChoices):
+        NONE = "", _("None")
+        PERCENT = "percent", _("Percent")
+        SECONDS = "seconds", _("Seconds")
+        MINUTES = "minutes", _("Minutes")
+        HOURS = "hours", _("Hours")
+        DAYS = "days", _("Days")
+
+    code = models.SlugField(_("code"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    method = models.CharField(_("calculation method"), max_length=24, choices=Method.choices)
+    scale_min = models.DecimalField(_("scale minimum"), max_digits=12, decimal_places=4, null=True, blank=True)
+    scale_max = models.DecimalField(_("scale maximum"), max_digits=12, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, blank=True, default="")
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=4, null=True, blank=True)
+    min_n = models.PositiveIntegerField(_("minimum responses to show"), default=30)
+    follow_up_threshold = models.DecimalField(
+        _("follow-up threshold"), max_digits=12, decimal_places=4, null=True, blank=True,
+        help_text=_("A response scoring at or below this opens a follow-up case."),
+    )
+    lever = models.ForeignKey(
+        "cem_levers.Lever", on_delete=models.SET_NULL, null=True, blank=True, related_name="metrics",
+        verbose_name=_("lever"),
+    )
+    pack = models.SlugField(_("pack"), max_length=30, blank=True, help_text=_("Optional metric pack, e.g. omb_a11."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="voc_metric_unique_code"),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True) | Q(scale_max__isnull=True) | Q(scale_min__lt=models.F("scale_max")),
+                name="voc_metric_scale_ordered",
+            ),
+        ]
+
+
+class DataSource(TenantScoped):
+    """Where feedback comes from; external ids are unique per source."""
+
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("Survey")
+        COMPLAINT = "complaint", _("Complaint")
+        COMPLIMENT = "compliment", _("Compliment")
+        CRM = "crm", _("CRM")
+        ERP = "erp", _("ERP")
+        SOCIAL = "social", _("Social network")
+        CALL_RECORDING = "call_recording", _("Call recording")
+        MANUAL = "manual", _("Manual entry")
+        API = "api", _("API")
+
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("data source")
+        verbose_name_plural = _("data sources")
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="voc_datasource_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(TenantScoped):
+    """One piece of feedback: a score on a metric at a touchpoint, from a source.
+
+    ``external_id`` is the source's own id; (organization, source, external_id) is unique, which is
+    what makes every ingest path idempotent. Responses are never edited after they are recorded.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="responses", verbose_name=_("source"))
+    external_id = models.CharField(_("external id"), max_length=200)
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="responses", verbose_name=_("metric"))
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="responses",
+        verbose_name=_("touchpoint"),
+    )
+    score = models.DecimalField(_("score"), max_digits=12, decimal_places=4)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    comment = models.TextField(_("comment"), blank=True)
+    customer_ref = models.CharField(_("customer reference"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("feedback response")
+        verbose_name_plural = _("feedback responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_id"], name="voc_response_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "metric", "submitted_at"], name="voc_response_org_metric_time"),
+            models.Index(fields=["organization", "touchpoint", "submitted_at"], name="voc_response_org_tp_time"),
+            models.Index(fields=["organization", "submitted_at"], name="voc_response_org_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}:{self.score} @ {self.submitted_at:%Y-%m-%d}"
+
+
+class Rollup(TenantScoped):
+    """A metric summarised over one subject and one period. Derived data, upserted idempotently.
+
+    The subject is the whole organization (``subject_id`` 0) or one touchpoint, journey or segment
+    (its id); keeping it a plain integer keeps the upsert key NOT NULL and therefore unique on every
+    database. ``n`` is always stored, so a figure below the metric's minimum n is shown as such.
+    """
+
+    class Grain(models.TextChoices):
+        ORGANIZATION = "organization", _("Whole organization")
+        SEGMENT = "segment", _("Segment")
+        JOURNEY = "journey", _("Journey")
+        TOUCHPOINT = "touchpoint", _("Touchpoint")
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Day")
+        WEEK = "week", _("Week")
+        MONTH = "month", _("Month")
+
+    id = models.BigAutoField(primary_key=True)
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("metric"))
+    grain = models.CharField(_("grain"), max_length=12, choices=Grain.choices)
+    subject_id = models.BigIntegerField(_("subject id"), default=0)
+    period = models.CharField(_("period"), max_length=5, choices=Period.choices)
+    period_start = models.DateField(_("period start"))
+    n = models.PositiveIntegerField(_("responses"), default=0)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["metric", "grain", "subject_id", "period", "period_start"]
+        verbose_name = _("rollup")
+        verbose_name_plural = _("rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "metric", "grain", "subject_id", "period", "period_start"],
+                name="voc_rollup_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(grain="organization", subject_id=0) | (~Q(grain="organization") & Q(subject_id__gt=0)),
+                name="voc_rollup_subject_matches_grain",
+            ),
+        ]
