@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "governance",
     "maturity",
     "cxgov.dashboards",
+    "cxgov.demo",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cxgov <no-reply@cxgov.localhost>")
 
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker tasks run in-process, so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -172,6 +173,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "voc-nightly-rollups": {
+        "task": "voc.tasks.refresh_all_rollups",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "tenancy-heartbeat": {
         "task": "cxgov.tenancy.tasks.heartbeat",
         "schedule": crontab(minute="*/15"),
