@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from cxgov.tenancy.api import ERROR_RESPONSES, TenantModelSerializer, TenantReadOnlyViewSet
+from cxgov.tenancy.api import ERROR_RESPONSES, TenantFilterSet, TenantModelSerializer, TenantReadOnlyViewSet
 
 from .models import Lever, LeverGroup, Practice
 
@@ -41,7 +41,7 @@ class LeverSerializer(TenantModelSerializer):
         ]
 
 
-class LeverFilter(filters.FilterSet):
+class LeverFilter(TenantFilterSet):
     group = filters.CharFilter(field_name="group__code", help_text="Group code, e.g. `strategy`.")
 
     class Meta:

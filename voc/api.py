@@ -1,11 +1,10 @@
 """VoC over the API: touchpoints and metrics (read) to start; feedback ingest builds on these."""
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from cxgov.tenancy.api import ERROR_RESPONSES, TenantModelSerializer, TenantReadOnlyViewSet
+from cxgov.tenancy.api import ERROR_RESPONSES, TenantFilterSet, TenantModelSerializer, TenantReadOnlyViewSet
 
 from .models import Metric, Touchpoint
 
@@ -33,7 +32,7 @@ class MetricSerializer(TenantModelSerializer):
         ]
 
 
-class TouchpointFilter(filters.FilterSet):
+class TouchpointFilter(TenantFilterSet):
     class Meta:
         model = Touchpoint
         fields = ["journey", "stage", "channel", "is_moment_of_truth"]

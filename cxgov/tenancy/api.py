@@ -3,17 +3,24 @@
 ``TenantViewSet`` scopes its queryset to the request's organization and does not let subclasses
 override ``get_queryset`` (they implement ``scope_queryset`` instead), sets ``organization`` on create,
 and checks the role table. ``TenantRelatedField`` offers only the current organization's objects, so
-a reference to another organization's id is answered exactly like a missing id.
+a reference to another organization's id is answered exactly like a missing id. ``TenantFilterSet``
+does the same for filter parameters (``?journey=<id>``), and ``TenantAutoSchema`` documents the one
+error shape on every operation, so a new endpoint is documented without anyone remembering to.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet, UniqueConstraint
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers, status, viewsets
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
 from .drf import IsOrganizationMember, PageNumberPagination, exception_handler, operation_for, request_org
 from .models import TenantScoped
@@ -22,7 +29,8 @@ from .roles import Op
 __all__ = [
     "IsOrganizationMember", "PageNumberPagination", "exception_handler", "operation_for", "request_org",
     "TenantRelatedField", "TenantModelSerializer", "TenantViewSetMixin", "TenantReadOnlyViewSet",
-    "TenantViewSet", "ERROR_RESPONSES", "ERROR_SCHEMA",
+    "TenantViewSet", "TenantUniqueValidator", "TenantFilterSet", "TenantFilterBackend", "TenantAutoSchema",
+    "ERROR_RESPONSES", "ERROR_SCHEMA",
 ]
 
 
@@ -39,14 +47,174 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         org = getattr(request, "org", None) if request is not None else self.context.get("org")
         if org is None:
-            return model._default_manager.none()
+            # No organization, no choices. unscoped() only so that the empty queryset may be evaluated.
+            return model._default_manager.unscoped().none()
         return model._default_manager.for_org(org)
 
 
+def _org_of_context(context: dict[str, Any]) -> Any:
+    request = context.get("request")
+    return getattr(request, "org", None) if request is not None else context.get("org")
+
+
+class TenantUniqueValidator(UniqueValidator):
+    """DRF's UniqueValidator checked within the organization (DRF's own query is unscoped and raises).
+
+    References never cross organizations, so within the organization is the whole check for them;
+    for other values, answering "taken" because of another organization's row would leak it.
+    """
+
+    requires_context = True
+
+    def __call__(self, value: Any, serializer_field: Any) -> None:
+        org = _org_of_context(serializer_field.context)
+        if org is None:
+            raise serializers.ValidationError(_("No organization."), code="no_organization")
+        field_name = serializer_field.source_attrs[-1]
+        instance = getattr(serializer_field.parent, "instance", None)
+        queryset = self.filter_queryset(value, self.queryset.filter(organization=org), field_name)
+        queryset = self.exclude_current_instance(queryset, instance)
+        if queryset.exists():
+            raise serializers.ValidationError(self.message, code="unique")
+
+
 class TenantModelSerializer(serializers.ModelSerializer):
-    """ModelSerializer whose automatic relations stay within the current organization."""
+    """ModelSerializer whose relations and uniqueness checks stay within the current organization.
+
+    Relations are ``TenantRelatedField``s; unique fields use ``TenantUniqueValidator``; and the
+    model's unique constraints on ``(organization, …)`` — which DRF skips because ``organization``
+    is not a serializer field — are checked in ``validate``, so a duplicate is a 400, not a 500.
+    """
 
     serializer_related_field = TenantRelatedField
+    default_error_messages = {"taken": _("Already exists in this organization.")}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            validators = getattr(field, "_validators", None) or []
+            if any(isinstance(v, UniqueValidator) and not isinstance(v, TenantUniqueValidator)
+                   for v in validators):
+                field.validators = [
+                    TenantUniqueValidator(queryset=v.queryset, message=v.message, lookup=v.lookup)
+                    if isinstance(v, UniqueValidator) and issubclass(v.queryset.model, TenantScoped) else v
+                    for v in validators
+                ]
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        org = _org_of_context(self.context)
+        if org is None or not issubclass(model, TenantScoped):
+            return attrs
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or constraint.condition is not None:
+                continue
+            if "organization" not in constraint.fields or constraint.expressions:
+                continue
+            others = [f for f in constraint.fields if f != "organization"]
+            lookup = {}
+            for name in others:
+                if name in attrs:
+                    lookup[name] = attrs[name]
+                elif self.instance is not None:
+                    lookup[model._meta.get_field(name).attname] = getattr(
+                        self.instance, model._meta.get_field(name).attname
+                    )
+                else:
+                    break
+            else:
+                queryset = model.objects.for_org(org).filter(**lookup)
+                if self.instance is not None:
+                    queryset = queryset.exclude(pk=self.instance.pk)
+                if queryset.exists():
+                    key = others[-1] if others[-1] in self.fields else api_settings.NON_FIELD_ERRORS_KEY
+                    raise serializers.ValidationError({key: [self.error_messages["taken"]]}, code="unique")
+        return attrs
+
+
+def _org_of_request(request: Any) -> Any:
+    return getattr(request, "org", None) if request is not None else None
+
+
+class TenantFilterSet(filters.FilterSet):
+    """FilterSet whose model-choice filters accept only the current organization's ids.
+
+    django-filter builds ``?lever=<id>`` filters on the related model's default manager, which for a
+    tenant model is unscoped (it would raise) and, once scoped by hand, easy to get wrong. Here every
+    such filter is narrowed to ``request.org``; another organization's id is refused like a missing one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = _org_of_request(self.request)
+        for flt in self.filters.values():
+            queryset = getattr(flt, "queryset", None)
+            if queryset is None or callable(queryset):
+                continue
+            model = queryset.model
+            if not issubclass(model, TenantScoped):
+                continue
+            if org is None:
+                # No organization, no choices. unscoped() only so that the empty queryset may be evaluated.
+                flt.queryset = model._default_manager.unscoped().none()
+            else:
+                flt.queryset = queryset.filter(organization=org)
+
+
+class TenantFilterBackend(filters.DjangoFilterBackend):
+    """DjangoFilterBackend that builds ``filterset_fields`` on ``TenantFilterSet`` and refuses others."""
+
+    filterset_base = TenantFilterSet
+
+    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+        filterset_class = super().get_filterset_class(view, queryset)
+        if filterset_class is not None and not issubclass(filterset_class, TenantFilterSet):
+            raise ImproperlyConfigured(
+                f"{view.__class__.__name__}.filterset_class must derive from "
+                "cxgov.tenancy.api.TenantFilterSet."
+            )
+        return filterset_class
+
+
+def _tenant_filter_backends() -> list[Any]:
+    backends = []
+    for backend in api_settings.DEFAULT_FILTER_BACKENDS:
+        if issubclass(backend, filters.DjangoFilterBackend) and not issubclass(backend, TenantFilterBackend):
+            backend = TenantFilterBackend
+        backends.append(backend)
+    return backends
+
+
+ERROR_SCHEMA = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+ERROR_RESPONSES = {
+    status.HTTP_400_BAD_REQUEST: OpenApiResponse(ERROR_SCHEMA, description="Invalid input"),
+    status.HTTP_401_UNAUTHORIZED: OpenApiResponse(ERROR_SCHEMA, description="Missing or invalid token"),
+    status.HTTP_403_FORBIDDEN: OpenApiResponse(ERROR_SCHEMA, description="The role does not allow it"),
+    status.HTTP_404_NOT_FOUND: OpenApiResponse(ERROR_SCHEMA, description="Not found in this organization"),
+    status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(ERROR_SCHEMA, description="Throttled"),
+}
+
+
+class TenantAutoSchema(AutoSchema):
+    """AutoSchema that adds the error responses every tenant operation can give, in the one shape."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code, response in ERROR_RESPONSES.items():
+            if str(code) in responses:
+                continue
+            responses[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return responses
 
 
 class TenantViewSetMixin:
@@ -56,6 +224,8 @@ class TenantViewSetMixin:
     write_op: str | None = Op.PROGRAMME_MANAGE
     action_ops: dict[str, str] = {}
     model: type[TenantScoped]
+    filter_backends = _tenant_filter_backends()
+    schema = TenantAutoSchema()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -66,6 +236,9 @@ class TenantViewSetMixin:
             )
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation only inspects the model; no request organization exists there.
+            return self.model.objects.unscoped().none()
         org = request_org(self.request)
         return self.scope_queryset(self.model.objects.for_org(org))
 
@@ -88,21 +261,3 @@ class TenantReadOnlyViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class TenantViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
     pass
-
-
-ERROR_SCHEMA = inline_serializer(
-    name="Error",
-    fields={
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
-    },
-)
-ERROR_RESPONSES = {
-    status.HTTP_400_BAD_REQUEST: OpenApiResponse(ERROR_SCHEMA, description="Invalid input"),
-    status.HTTP_401_UNAUTHORIZED: OpenApiResponse(ERROR_SCHEMA, description="Missing or invalid token"),
-    status.HTTP_403_FORBIDDEN: OpenApiResponse(ERROR_SCHEMA, description="The role does not allow it"),
-    status.HTTP_404_NOT_FOUND: OpenApiResponse(ERROR_SCHEMA, description="Not found in this organization"),
-    status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(ERROR_SCHEMA, description="Throttled"),
-}
-
-

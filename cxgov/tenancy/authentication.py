@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -43,6 +43,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # The token, not the session, decides the organization of an API request.
         request._request.org = membership.organization
         request._request.membership = membership
+        # Messages in the token user's language, else the organization's (as on the HTML side).
+        translation.activate(token.user.language or membership.organization.language)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -57,5 +59,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API token (`cxg_…`) created on the Integrator page; bound to one organization.",
+            "description": (
+                "An API token (`cxg_…`) created on the API tokens page; bound to one organization."
+            ),
         }

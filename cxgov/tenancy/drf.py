@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, permissions
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from .models import Organization
 from .roles import role_allows

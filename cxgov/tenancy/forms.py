@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import Organization, TenantScoped
 
 
 class TenantFormMixin:
-    """Takes ``org`` and narrows each model-choice field to that organization's objects."""
+    """Takes ``org`` and narrows each model-choice field to that organization's objects.
+
+    The field's own queryset is narrowed (not replaced), so ``limit_choices_to`` or a queryset a
+    form declares keeps applying; a choice of another organization is then refused by the field
+    exactly like a missing one.
+    """
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -18,14 +24,44 @@ class TenantFormMixin:
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and issubclass(queryset.model, TenantScoped):
-                field.queryset = queryset.model.objects.for_org(org)
+                field.queryset = queryset.filter(organization=org)
         instance = getattr(self, "instance", None)
         if instance is not None and isinstance(instance, TenantScoped) and instance.organization_id is None:
             instance.organization = org
 
 
 class TenantModelForm(TenantFormMixin, forms.ModelForm):
-    pass
+    """ModelForm of a tenant model.
+
+    ``organization`` is not a form field, and Django skips every unique constraint that names a
+    field missing from the form, so ``(organization, code)`` would only be caught by the database
+    (an IntegrityError, a 500). Keeping ``organization`` in the validation turns it into a form error.
+    """
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("organization")
+        return exclude
+
+    def validate_unique(self) -> None:
+        """Django's unique checks, each narrowed to the organization.
+
+        A field that is unique on its own (a one-to-one such as ``Journey.counterpart``) is checked
+        by Django with an unscoped query, which the fail-closed manager refuses. References never
+        cross organizations, so checking within the organization is the same check, and it leaks
+        nothing about other organizations.
+        """
+        exclude = self._get_validation_exclusions()
+        unique_checks, date_checks = self.instance._get_unique_checks(exclude=exclude)
+        scoped = [
+            (model, fields if "organization" in fields else ("organization", *fields))
+            for model, fields in unique_checks
+        ]
+        errors = self.instance._perform_unique_checks(scoped)
+        if date_checks:
+            raise NotImplementedError("unique_for_date on a tenant model is not scoped yet")
+        if errors:
+            self._update_errors(ValidationError(errors))
 
 
 class TenantForm(TenantFormMixin, forms.Form):

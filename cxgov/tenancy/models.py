@@ -235,7 +235,7 @@ class TenantScoped(models.Model):
         if self.organization_id is None:
             return {"organization": [str(_("An organization is required."))]}
         for field in self._meta.concrete_fields:
-            if not field.is_relation or not field.many_to_one or field.name == "organization":
+            if not field.is_relation or not (field.many_to_one or field.one_to_one) or field.name == "organization":
                 continue
             related = field.related_model
             if not (isinstance(related, type) and issubclass(related, TenantScoped)):
@@ -251,6 +251,19 @@ class TenantScoped(models.Model):
             if ref_org != self.organization_id:
                 errors[field.name] = [str(_("Not found in this organization."))]
         return errors
+
+    def _get_unique_checks(self, exclude=None, include_meta_constraints=False):  # noqa: ANN001, ANN202
+        # Django runs unique checks through the default manager, which refuses unscoped queries.
+        # References never cross organizations (see save()), so "unique" means unique within the
+        # organization, and the check can say so: every check gets the organization added.
+        unique_checks, date_checks = super()._get_unique_checks(
+            exclude=exclude, include_meta_constraints=include_meta_constraints
+        )
+        scoped = [
+            (model, check if "organization" in check else (*check, "organization"))
+            for model, check in unique_checks
+        ]
+        return scoped, date_checks
 
     def clean(self) -> None:
         super().clean()
@@ -292,7 +305,8 @@ def _hash_token(raw: str) -> str:
 class ApiTokenQuerySet(models.QuerySet):
     def active(self) -> ApiTokenQuerySet:
         now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        not_expired = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        return self.filter(revoked_at__isnull=True).filter(not_expired)
 
 
 class ApiToken(models.Model):

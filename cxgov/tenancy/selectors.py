@@ -52,7 +52,9 @@ def api_token_authenticate(*, raw: str) -> tuple[ApiToken, Membership] | None:
     )
     if token is None or not token.user.is_active or not token.organization.is_active:
         return None
-    membership = Membership.objects.filter(user_id=token.user_id, organization_id=token.organization_id).first()
+    membership = Membership.objects.filter(
+        user_id=token.user_id, organization_id=token.organization_id
+    ).first()
     if membership is None:
         return None
     membership.organization = token.organization

@@ -23,7 +23,9 @@ def organization_create(
     """Create an organization with its default catalogue and, optionally, its first admin."""
     slug = slug or slugify(name)[:60]
     if not slug:
-        raise ValidationError({"slug": [_("Give the organization a name or slug made of letters or digits.")]})
+        raise ValidationError(
+            {"slug": [_("Give the organization a name or slug made of letters or digits.")]}
+        )
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": [_("An organization with this slug already exists.")]})
     org = Organization(name=name, slug=slug, language=language, timezone=timezone_name)
@@ -43,6 +45,9 @@ def membership_set(*, org: Organization, user: User, role: str) -> Membership:
     membership, _created = Membership.objects.update_or_create(
         user=user, organization=org, defaults={"role": role}
     )
+    if not role_allows(role, "tokens.manage"):
+        # A token must never outlive the right to hold one.
+        ApiToken.objects.filter(organization=org, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     return membership
 
 
@@ -51,7 +56,9 @@ def api_token_create(*, org: Organization, user: User, name: str) -> tuple[ApiTo
     """A new token for ``user`` in ``org``. Returns it with the raw value, which is never stored."""
     membership = Membership.objects.filter(user=user, organization=org).first()
     if membership is None or not role_allows(membership.role, "tokens.manage"):
-        raise ValidationError({"user": [_("Only admins and integrators of this organization may hold API tokens.")]})
+        raise ValidationError(
+            {"user": [_("Only admins and integrators of this organization may hold API tokens.")]}
+        )
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Give the token a name, e.g. the system that will use it.")]})

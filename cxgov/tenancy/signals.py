@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 
 @receiver(m2m_changed, dispatch_uid="tenancy_m2m_same_org")
-def refuse_cross_org_m2m(sender: Any, instance: Any, action: str, model: Any, pk_set: Any, **kwargs: Any) -> None:
+def refuse_cross_org_m2m(
+    sender: Any, instance: Any, action: str, model: Any, pk_set: Any, **kwargs: Any
+) -> None:
     from .models import TenantScoped
 
     if action != "pre_add" or not pk_set:
