@@ -57,17 +57,27 @@ class Initiative(TenantScoped):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.IDEA)
     cem_step = models.CharField(_("CEM step"), max_length=12, choices=CemStep.choices, blank=True)
     change_kind = models.CharField(_("kind of change"), max_length=30, choices=ChangeKind.choices, blank=True)
-    levers = models.ManyToManyField("cem_levers.Lever", related_name="initiatives", blank=True, verbose_name=_("levers"))
+    levers = models.ManyToManyField(
+        "cem_levers.Lever", related_name="initiatives", blank=True, verbose_name=_("levers")
+    )
     touchpoints = models.ManyToManyField(
         "voc.Touchpoint", related_name="initiatives", blank=True, verbose_name=_("touchpoints")
     )
     journeys = models.ManyToManyField("voc.Journey", related_name="initiatives", blank=True, verbose_name=_("journeys"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("owner"),
     )
     sponsor_body = models.ForeignKey(
-        "governance.Body", on_delete=models.SET_NULL, null=True, blank=True, related_name="sponsored_initiatives",
+        "governance.Body",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sponsored_initiatives",
         verbose_name=_("sponsor body"),
     )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
@@ -114,7 +124,11 @@ class Milestone(TenantScoped):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("title"), max_length=200)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("assignee"),
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -154,7 +168,11 @@ class Risk(TenantScoped):
     )
     impact = models.PositiveSmallIntegerField(_("impact"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("owner"),
     )
     mitigation = models.TextField(_("mitigation plan"), blank=True)
@@ -167,7 +185,9 @@ class Risk(TenantScoped):
         verbose_name = _("risk")
         verbose_name_plural = _("risks")
         constraints = [
-            models.CheckConstraint(condition=Q(probability__gte=1, probability__lte=5), name="initiatives_risk_probability_1_5"),
+            models.CheckConstraint(
+                condition=Q(probability__gte=1, probability__lte=5), name="initiatives_risk_probability_1_5"
+            ),
             models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=5), name="initiatives_risk_impact_1_5"),
         ]
 
@@ -193,7 +213,9 @@ class InitiativeKpi(TenantScoped):
         verbose_name = _("initiative KPI")
         verbose_name_plural = _("initiative KPIs")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "initiative", "metric"], name="initiatives_kpi_unique_metric"),
+            models.UniqueConstraint(
+                fields=["organization", "initiative", "metric"], name="initiatives_kpi_unique_metric"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -79,16 +79,20 @@ class Answer(TenantScoped):
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [
-            models.CheckConstraint(condition=Q(stage_level__gte=1, stage_level__lte=5), name="maturity_answer_stage_1_5"),
+            models.CheckConstraint(
+                condition=Q(stage_level__gte=1, stage_level__lte=5), name="maturity_answer_stage_1_5"
+            ),
             models.CheckConstraint(
                 condition=Q(is_consensus=True) | Q(assessor__isnull=False), name="maturity_answer_has_assessor"
             ),
             models.UniqueConstraint(
-                fields=["organization", "assessment", "practice", "assessor"], condition=Q(is_consensus=False),
+                fields=["organization", "assessment", "practice", "assessor"],
+                condition=Q(is_consensus=False),
                 name="maturity_answer_unique_per_assessor",
             ),
             models.UniqueConstraint(
-                fields=["organization", "assessment", "practice"], condition=Q(is_consensus=True),
+                fields=["organization", "assessment", "practice"],
+                condition=Q(is_consensus=True),
                 name="maturity_answer_unique_consensus",
             ),
         ]

@@ -128,7 +128,9 @@ class RollupFactory(factory.django.DjangoModelFactory):
     period = Rollup.Period.MONTH
     period_start = factory.LazyFunction(lambda: dt.date.today().replace(day=1))
     n = 10
+    score_sum = Decimal("42")
     value = Decimal("4.2")
+    computed_at = factory.LazyFunction(timezone.now)
 
 
 class BodyFactory(factory.django.DjangoModelFactory):

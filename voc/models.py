@@ -1,6 +1,8 @@
 """Voice of the Customer: who the customers are, their journeys and touchpoints, what is measured,
 where feedback comes from, the feedback itself and the rollups computed from it."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -111,7 +113,9 @@ class Channel(models.TextChoices):
 class Touchpoint(TenantScoped):
     """A point of contact within a journey stage; moments of truth are flagged."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints", verbose_name=_("journey"))
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="touchpoints", verbose_name=_("journey")
+    )
     stage = models.ForeignKey(
         JourneyStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="touchpoints",
         verbose_name=_("stage"),
@@ -190,6 +194,25 @@ class Metric(Bilingual, TenantScoped):
     pack = models.SlugField(_("pack"), max_length=30, blank=True, help_text=_("Optional metric pack, e.g. omb_a11."))
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The favourable / unfavourable boxes each method counts; None where the method counts none.
+    def favourable_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """(lowest favourable score, highest unfavourable score) as this metric's method defines them.
+
+        NPS: promoters 9–10, detractors 0–6. Top-two-box: the two highest and two lowest points of
+        the scale. % agree − % disagree: above and below the scale's midpoint (5–7 vs 1–3 on 1–7).
+        """
+        if self.method == self.Method.NPS:
+            return Decimal(9), Decimal(6)
+        if self.scale_min is None or self.scale_max is None:
+            return None
+        if self.method == self.Method.TOP2BOX:
+            return self.scale_max - 1, self.scale_min + 1
+        if self.method == self.Method.AGREE_MINUS_DISAGREE:
+            mid = (self.scale_min + self.scale_max) / 2
+            # Scores are whole points on an agreement scale: strictly above / below the midpoint.
+            return mid + Decimal("0.5"), mid - Decimal("0.5")
+        return None
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("metric")
@@ -197,7 +220,9 @@ class Metric(Bilingual, TenantScoped):
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="voc_metric_unique_code"),
             models.CheckConstraint(
-                condition=Q(scale_min__isnull=True) | Q(scale_max__isnull=True) | Q(scale_min__lt=models.F("scale_max")),
+                condition=(
+                    Q(scale_min__isnull=True) | Q(scale_max__isnull=True) | Q(scale_min__lt=models.F("scale_max"))
+                ),
                 name="voc_metric_scale_ordered",
             ),
         ]
@@ -302,16 +327,27 @@ class Rollup(TenantScoped):
     period = models.CharField(_("period"), max_length=5, choices=Period.choices)
     period_start = models.DateField(_("period start"))
     n = models.PositiveIntegerField(_("responses"), default=0)
+    # Additive parts: a week, a month, a journey or the whole organization is the sum of its days
+    # or touchpoints, so coarser rollups never rescan responses (medians excepted).
+    score_sum = models.DecimalField(_("sum of scores"), max_digits=20, decimal_places=4, default=0)
+    favourable = models.PositiveIntegerField(
+        _("favourable"), default=0, help_text=_("Promoters (NPS), top-two-box (CSAT), agree (CES).")
+    )
+    unfavourable = models.PositiveIntegerField(
+        _("unfavourable"), default=0, help_text=_("Detractors (NPS), bottom-two-box (CSAT), disagree (CES).")
+    )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
-    promoters = models.PositiveIntegerField(default=0)
-    passives = models.PositiveIntegerField(default=0)
-    detractors = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         ordering = ["metric", "grain", "subject_id", "period", "period_start"]
         verbose_name = _("rollup")
         verbose_name_plural = _("rollups")
+        indexes = [
+            models.Index(
+                fields=["organization", "metric", "period", "period_start"], name="voc_rollup_org_metric_period"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "metric", "grain", "subject_id", "period", "period_start"],
@@ -321,4 +357,20 @@ class Rollup(TenantScoped):
                 condition=Q(grain="organization", subject_id=0) | (~Q(grain="organization") & Q(subject_id__gt=0)),
                 name="voc_rollup_subject_matches_grain",
             ),
+            models.CheckConstraint(
+                condition=Q(favourable__lte=models.F("n")) & Q(unfavourable__lte=models.F("n")),
+                name="voc_rollup_parts_within_n",
+            ),
         ]
+
+    @property
+    def promoters(self) -> int:
+        return self.favourable
+
+    @property
+    def detractors(self) -> int:
+        return self.unfavourable
+
+    @property
+    def passives(self) -> int:
+        return self.n - self.favourable - self.unfavourable

@@ -1,0 +1,41 @@
+"""VoC Celery entry points: they take ids and primitives and call one service each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from celery import shared_task
+
+from cxgov.tenancy.models import Organization
+from cxgov.tenancy.tasks import org_task
+
+from .rollups import rollups_refresh
+
+
+@org_task()
+def refresh_rollups(*, org: Organization, touched: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Recompute the rollups of the touched {metric id: [ISO local days]} of ``org`` (all when None).
+
+    Idempotent: rerunning it, or running it after a worker died mid-way, yields the same rollups.
+    """
+    parsed = None
+    if touched is not None:
+        parsed = {int(metric): {dt.date.fromisoformat(day) for day in days} for metric, days in touched.items()}
+    stats = rollups_refresh(org=org, touched=parsed)
+    return {"metrics": stats.metrics, "days": stats.days, "rows": stats.rows}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refresh_all_rollups() -> int:
+    """Nightly: a full recompute for every active organization, one task per organization."""
+    # System code that iterates organizations; each task then works inside one organization.
+    org_ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
+    for org_id in org_ids:
+        refresh_rollups.delay(org_id=org_id)
+    return len(org_ids)
+
+
+def touched_payload(touched: dict[int, set[dt.date]]) -> dict[str, list[str]]:
+    """The JSON-safe form of {metric id: local days} that ``refresh_rollups`` takes."""
+    return {str(metric): sorted(day.isoformat() for day in days) for metric, days in touched.items()}
