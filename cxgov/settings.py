@@ -7,6 +7,7 @@ chosen by the environment alone: ``DEBUG=false`` plus ``SECRET_KEY`` and ``ALLOW
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "auditlog",
     "csp",
     "cxgov.tenancy",
+    "cxgov.inbox",
     "cem_levers",
     "voc",
     "initiatives",
@@ -183,8 +185,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+def _next_redis_db(url: str) -> str:
+    """The broker's Redis URL with the next database number: the cache must never share the broker's
+    database, since ``cache.clear()`` empties a whole database, queued tasks included."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHE_URL = env.str("CACHE_URL", default=_next_redis_db(REDIS_URL))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -266,6 +277,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Absolute links in emails (notifications, insights).
+CXGOV_BASE_URL = env.str("CXGOV_BASE_URL", default="http://127.0.0.1:8000")
 
 # Feedback and tokens.
 CXGOV_MIN_N_DEFAULT = 30

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 urlpatterns = [
     path("", include("cxgov.dashboards.urls")),
     path("", include("cxgov.tenancy.urls")),
+    path("inbox/", include("cxgov.inbox.urls")),
     path("levers/", include("cem_levers.urls")),
     path("voc/", include("voc.urls")),
     path("initiatives/", include("initiatives.urls")),

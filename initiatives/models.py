@@ -80,6 +80,15 @@ class Initiative(TenantScoped):
         related_name="sponsored_initiatives",
         verbose_name=_("sponsor body"),
     )
+    origin_root_cause = models.ForeignKey(
+        "voc.RootCause", on_delete=models.SET_NULL, null=True, blank=True, related_name="initiatives",
+        verbose_name=_("root cause it addresses"),
+    )
+    origin_touchpoint = models.ForeignKey(
+        "voc.Touchpoint", on_delete=models.SET_NULL, null=True, blank=True, related_name="originated_initiatives",
+        verbose_name=_("touchpoint it came from"),
+        help_text=_("Set by the outer loop, so the initiative's impact on this touchpoint can be checked."),
+    )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
     health = models.CharField(_("health"), max_length=5, choices=Health.choices, default=Health.GREEN)
     short_term_win = models.BooleanField(_("short-term win"), default=False)

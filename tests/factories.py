@@ -9,10 +9,27 @@ import factory
 from django.utils import timezone
 
 from cem_levers.models import Lever, LeverGroup, Practice
+from cxgov.inbox.models import Notification
 from governance.models import Body, BodyMember
 from initiatives.models import Initiative, InitiativeKpi, Milestone, Risk
 from maturity.models import Answer, Assessment, LeverScore, MaturitySnapshot, Stage
-from voc.models import DataSource, Journey, JourneyStage, Metric, Product, Response, Rollup, Segment, Touchpoint
+from voc.models import (
+    DataSource,
+    FollowUpCase,
+    ImportJob,
+    Insight,
+    InsightEvidence,
+    InsightRecipient,
+    Journey,
+    JourneyStage,
+    Metric,
+    Product,
+    Response,
+    Rollup,
+    RootCause,
+    Segment,
+    Touchpoint,
+)
 
 
 class LeverGroupFactory(factory.django.DjangoModelFactory):
@@ -218,6 +235,73 @@ class LeverScoreFactory(factory.django.DjangoModelFactory):
     score = Decimal("2.5")
 
 
+class RootCauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RootCause
+
+    name = factory.Sequence(lambda n: f"Root cause {n}")
+
+
+class FollowUpCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUpCase
+
+    response = factory.SubFactory(ResponseFactory, organization=factory.SelfAttribute("..organization"))
+    metric = factory.SelfAttribute("response.metric")
+    touchpoint = factory.SelfAttribute("response.touchpoint")
+    due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=3))
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class InsightFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Insight
+
+    title = factory.Sequence(lambda n: f"Insight {n}")
+    body = "Customers abandon the mortgage simulator at the income step."
+
+
+class InsightEvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InsightEvidence
+
+    insight = factory.SubFactory(InsightFactory, organization=factory.SelfAttribute("..organization"))
+    note = "Seen in 40 comments this month."
+
+
+class InsightRecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InsightRecipient
+
+    insight = factory.SubFactory(InsightFactory, organization=factory.SelfAttribute("..organization"))
+    user = factory.SubFactory("tests.factories.UserFactory")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    file = factory.django.FileField(filename="feedback.csv", data=b"external_id,score\n1,9\n")
+    original_name = "feedback.csv"
+    file_format = "csv"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory("tests.factories.UserFactory")
+    kind = "test"
+    title = factory.Sequence(lambda n: f"Notification {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tenancy.User"
+
+    email = factory.Sequence(lambda n: f"user{n}@factory.example")
+
+
 # One factory per concrete TenantScoped model: the generic isolation tests look them up here, and
 # a test fails when a model has none, so a new model cannot escape those tests.
 FACTORIES = {
@@ -227,6 +311,7 @@ FACTORIES = {
         JourneyFactory, JourneyStageFactory, TouchpointFactory, MetricFactory, DataSourceFactory,
         ResponseFactory, RollupFactory, BodyFactory, BodyMemberFactory, InitiativeFactory, MilestoneFactory,
         RiskFactory, InitiativeKpiFactory, AssessmentFactory, AnswerFactory, MaturitySnapshotFactory,
-        LeverScoreFactory,
+        LeverScoreFactory, RootCauseFactory, FollowUpCaseFactory, InsightFactory, InsightEvidenceFactory,
+        InsightRecipientFactory, ImportJobFactory, NotificationFactory,
     ]
 }

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 from cxgov.bilingual import Bilingual
 from cxgov.tenancy.models import TenantScoped
@@ -64,6 +65,10 @@ class Journey(TenantScoped):
     counterpart = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("as-is / to-be counterpart"),
+    )
+    stakeholders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("stakeholders"),
+        help_text=_("Who receives the insights distributed for this journey."),
     )
 
     class Meta:
@@ -138,6 +143,7 @@ class Touchpoint(TenantScoped):
             models.UniqueConstraint(fields=["organization", "journey", "name"], name="voc_touchpoint_unique_name"),
         ]
         indexes = [models.Index(fields=["organization", "journey"], name="voc_touchpoint_org_journey")]
+        permissions = [("log_feedback", "Can log feedback on this touchpoint")]
 
     def __str__(self) -> str:
         return self.name
@@ -374,3 +380,197 @@ class Rollup(TenantScoped):
     @property
     def passives(self) -> int:
         return self.n - self.favourable - self.unfavourable
+
+
+class TouchpointUserObjectPermission(UserObjectPermissionBase):
+    """A django-guardian grant on one touchpoint (e.g. an ambassador's assignment to log feedback).
+
+    Direct foreign key rather than guardian's generic key: one indexed join when filtering lists.
+    Scoped through its touchpoint; grants are made only by voc services, which check membership.
+    """
+
+    content_object = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        verbose_name = _("touchpoint grant")
+        verbose_name_plural = _("touchpoint grants")
+
+
+class RootCause(TenantScoped):
+    """An entry of the organization's list of root causes, chosen when a follow-up case is closed."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="voc_rootcause_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FollowUpCase(TenantScoped):
+    """The inner loop: one unhappy customer followed up by an owner before a due date.
+
+    Opened automatically from a detractor response (or a score at or below the metric's follow-up
+    threshold); closing it records a root cause, which the outer loop counts per touchpoint.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONTACTED = "contacted", _("Contacted")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed without resolution")
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="follow_up_case")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_up_cases"
+    )
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="follow_up_cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_date = models.DateField(_("due date"))
+    opened_at = models.DateTimeField(_("opened at"))
+    contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    root_cause = models.ForeignKey(
+        RootCause, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("root cause")
+    )
+    resolution = models.TextField(_("resolution / reason"), blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("follow-up case")
+        verbose_name_plural = _("follow-up cases")
+        indexes = [
+            models.Index(fields=["organization", "status", "due_date"], name="voc_case_org_status_due"),
+            models.Index(fields=["organization", "touchpoint", "closed_at"], name="voc_case_org_tp_closed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "contacted"], closed_at__isnull=True)
+                | (Q(status__in=["resolved", "closed"]) & Q(closed_at__isnull=False) & Q(root_cause__isnull=False)),
+                name="voc_followupcase_closed_has_root_cause",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+
+class Insight(TenantScoped):
+    """The Distribute step: a finding with its evidence, shared with a journey's stakeholders."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("insight"))
+    journey = models.ForeignKey(
+        Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="insights", verbose_name=_("journey")
+    )
+    touchpoints = models.ManyToManyField(Touchpoint, blank=True, related_name="insights", verbose_name=_("touchpoints"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    distributed_at = models.DateTimeField(_("distributed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("insight")
+        verbose_name_plural = _("insights")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InsightEvidence(TenantScoped):
+    """One piece of evidence behind an insight: a response (comment), a rollup figure or a link.
+
+    A rollup is referenced by its key (metric, grain, subject, period, start), not its row id,
+    because refreshes rebuild rollup rows.
+    """
+
+    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="evidence")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    grain = models.CharField(max_length=12, choices=Rollup.Grain.choices, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    period = models.CharField(max_length=5, choices=Rollup.Period.choices, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    url = models.URLField(_("link"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["insight", "id"]
+        verbose_name = _("insight evidence")
+        verbose_name_plural = _("insight evidence")
+
+
+class InsightRecipient(TenantScoped):
+    """A stakeholder an insight was distributed to, and when they were told and read it."""
+
+    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notified_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["insight", "id"]
+        verbose_name = _("insight recipient")
+        verbose_name_plural = _("insight recipients")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "insight", "user"], name="voc_insightrecipient_unique"),
+        ]
+
+
+class ImportJob(TenantScoped):
+    """A CSV or Excel feedback import: upload, column mapping, preview, then a Celery task.
+
+    Progress is stored on the job so the page can poll it; rejected rows go to a downloadable
+    report. Rows land through ``responses_record``, so importing the same file twice adds nothing.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "Excel")])
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    defaults = models.JSONField(_("default values"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.FileField(_("rejected rows report"), upload_to="imports/reports/%Y/%m/", blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.original_name
