@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cem_levers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.LeverListView.as_view(), name="lever-list"),
+    path("<int:pk>/", views.LeverDetailView.as_view(), name="lever-detail"),
+]

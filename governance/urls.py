@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "governance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.BodyListView.as_view(), name="body-list"),
+    path("bodies/<int:pk>/", views.BodyDetailView.as_view(), name="body-detail"),
+]

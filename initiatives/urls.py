@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "initiatives"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.InitiativeListView.as_view(), name="initiative-list"),
+    path("<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
+]

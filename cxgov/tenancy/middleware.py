@@ -25,6 +25,9 @@ class CurrentOrganizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.org = None
         request.membership = None
+        # What LocaleMiddleware chose (cookie / Accept-Language); restored after the response so
+        # the language chosen for this user never leaks into whatever the thread runs next.
+        previous = translation.get_language()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             membership = membership_current(user=user, org_id=request.session.get(SESSION_ORG_KEY))
@@ -35,4 +38,10 @@ class CurrentOrganizationMiddleware:
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        try:
+            response = self.get_response(request)
+            # Token requests pick their language during authentication, inside the view.
+            response.headers["Content-Language"] = translation.get_language()
+        finally:
+            translation.activate(previous)
+        return response

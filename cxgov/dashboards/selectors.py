@@ -1,0 +1,75 @@
+"""Home pages per role, composed from the domain apps' selectors (nothing here queries a model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from cem_levers.selectors import lever_groups_with_levers
+from cxgov.tenancy.models import Organization, User
+from initiatives.selectors import initiative_summary
+from maturity.selectors import lever_maturity, snapshot_latest, stage_list
+from voc.selectors import (
+    journey_list,
+    response_count_since,
+    response_volume_by_month,
+    responses_recorded_by,
+    touchpoints_by_journey,
+)
+
+RECENT_DAYS = 30
+
+
+def _recent_since() -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=RECENT_DAYS)
+
+
+def _maturity(org: Organization) -> dict[str, Any]:
+    snapshot = snapshot_latest(org=org)
+    stages = list(stage_list(org=org))
+    return {
+        "snapshot": snapshot,
+        "stages": stages,
+        "maturity_rows": lever_maturity(org=org, snapshot=snapshot, stages=stages),
+    }
+
+
+def home_programme(*, org: Organization) -> dict[str, Any]:
+    """Programme overview for admins and CX leads: the framework, initiatives, journeys, feedback
+    volume and maturity."""
+    groups = list(lever_groups_with_levers(org=org))
+    journeys = list(journey_list(org=org))
+    return {
+        "groups": groups,
+        "lever_count": sum(len(g.lever_list) for g in groups),
+        "initiatives": initiative_summary(org=org),
+        "journeys": journeys,
+        "touchpoint_count": sum(j.touchpoint_count for j in journeys),
+        "recent_days": RECENT_DAYS,
+        "recent_responses": response_count_since(org=org, since=_recent_since()),
+        **_maturity(org),
+    }
+
+
+def home_executive(*, org: Organization) -> dict[str, Any]:
+    """Executive view: maturity per lever against the stages, initiatives, response volume."""
+    volume = response_volume_by_month(org=org, months=12)
+    return {
+        "initiatives": initiative_summary(org=org),
+        "volume": volume,
+        "volume_total": sum(row["n"] for row in volume),
+        "recent_days": RECENT_DAYS,
+        "recent_responses": response_count_since(org=org, since=_recent_since()),
+        **_maturity(org),
+    }
+
+
+def home_ambassador(*, org: Organization, user: User) -> dict[str, Any]:
+    """Ambassador view: the touchpoints by journey with recent volume, and the user's own entries."""
+    return {
+        "recent_days": RECENT_DAYS,
+        "journeys": touchpoints_by_journey(org=org, since=_recent_since()),
+        "my_entries": responses_recorded_by(org=org, user=user, limit=10),
+    }
