@@ -26,8 +26,13 @@ class Op:
     FEEDBACK_VIEW = "feedback.view"
     FEEDBACK_LOG = "feedback.log"
     DASHBOARD_EXECUTIVE = "dashboard.executive"
+    FEEDBACK_IMPORT = "feedback.import"
+    CASES_WORK = "cases.work"
+    MATURITY_ASSESS = "maturity.assess"
     ORGANIZATION_MANAGE = "organization.manage"
     TOKENS_MANAGE = "tokens.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    AUDIT_VIEW = "audit.view"
 
 
 _ALL = frozenset(Role)
@@ -48,6 +53,18 @@ ROLE_OPERATIONS: dict[str, tuple[frozenset[Role], str]] = {
         frozenset({Role.ADMIN, Role.CX_LEAD, Role.AMBASSADOR, Role.INTEGRATOR}),
         "Record feedback responses (ambassadors only on touchpoints granted to them)",
     ),
+    Op.FEEDBACK_IMPORT: (
+        frozenset({Role.ADMIN, Role.CX_LEAD}),
+        "Import feedback from CSV or Excel files",
+    ),
+    Op.CASES_WORK: (
+        frozenset({Role.ADMIN, Role.CX_LEAD}),
+        "Work any follow-up case (a case's owner may always work their own)",
+    ),
+    Op.MATURITY_ASSESS: (
+        frozenset({Role.ADMIN, Role.CX_LEAD, Role.EXECUTIVE}),
+        "Answer a maturity assessment as an assessor (the consensus and submission need programme.manage)",
+    ),
     Op.DASHBOARD_EXECUTIVE: (
         frozenset({Role.ADMIN, Role.CX_LEAD, Role.EXECUTIVE}),
         "See the executive dashboard",
@@ -59,6 +76,14 @@ ROLE_OPERATIONS: dict[str, tuple[frozenset[Role], str]] = {
     Op.TOKENS_MANAGE: (
         frozenset({Role.ADMIN, Role.INTEGRATOR}),
         "Create and revoke the user's own API tokens",
+    ),
+    Op.WEBHOOKS_MANAGE: (
+        frozenset({Role.ADMIN, Role.INTEGRATOR}),
+        "Subscribe URLs to events and read the delivery log",
+    ),
+    Op.AUDIT_VIEW: (
+        frozenset({Role.ADMIN}),
+        "Read the audit trail of the organization",
     ),
 }
 
