@@ -47,13 +47,20 @@ def _score(rng: random.Random, metric: Metric) -> Decimal:
 
 def response_rows(org: Organization, n: int, *, seed: int, prefix: str, days: int = 365,
                   end: dt.datetime | None = None):
-    """Yield n response tuples (source_id, external_id, metric_id, touchpoint_id, score, submitted_at)."""
-    rng = random.Random(seed)
+    """n response tuples (source_id, external_id, metric_id, touchpoint_id, score, submitted_at), lazily.
+
+    The lookups run now, before the caller iterates: iterating inside a COPY must not touch the
+    connection the COPY holds.
+    """
     source = DataSource.objects.for_org(org).get(code="survey")
     metrics = list(Metric.objects.for_org(org).filter(code__in=["nps", "csat", "ces", "first_response_time"]))
-    weights = [{"nps": 6, "csat": 2, "ces": 1, "first_response_time": 1}[m.code] for m in metrics]
     touchpoints = list(Touchpoint.objects.for_org(org).values_list("pk", flat=True))
-    end = end or timezone.now()
+    return _rows(n, seed, prefix, days, end or timezone.now(), source, metrics, touchpoints)
+
+
+def _rows(n, seed, prefix, days, end, source, metrics, touchpoints):
+    rng = random.Random(seed)
+    weights = [{"nps": 6, "csat": 2, "ces": 1, "first_response_time": 1}[m.code] for m in metrics]
     span = days * 86400
     for i in range(n):
         metric = rng.choices(metrics, weights)[0]
