@@ -574,3 +574,34 @@ class ImportJob(TenantScoped):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseEvent(TenantScoped):
+    """One step in a follow-up case's history: who did what, when (opened, contacted, resolved,
+    closed, reassigned, due date changed), with an optional note."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CONTACTED = "contacted", _("Customer contacted")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed without resolution")
+        ASSIGNED = "assigned", _("Reassigned")
+        DUE_CHANGED = "due_changed", _("Due date changed")
+
+    case = models.ForeignKey(FollowUpCase, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["organization", "case", "at"], name="voc_caseevent_org_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"

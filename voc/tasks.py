@@ -10,7 +10,9 @@ from celery import shared_task
 from cxgov.tenancy.models import Organization
 from cxgov.tenancy.tasks import org_task
 
+from .models import Rollup
 from .rollups import rollups_refresh
+from .signals import rollups_refreshed
 
 
 @org_task()
@@ -23,6 +25,10 @@ def refresh_rollups(*, org: Organization, touched: dict[str, list[str]] | None =
     if touched is not None:
         parsed = {int(metric): {dt.date.fromisoformat(day) for day in days} for metric, days in touched.items()}
     stats = rollups_refresh(org=org, touched=parsed)
+    if stats.metrics:
+        rollups_refreshed.send(
+            sender=Rollup, org_id=org.pk, metric_ids=sorted(parsed) if parsed is not None else None
+        )
     return {"metrics": stats.metrics, "days": stats.days, "rows": stats.rows}
 
 
@@ -39,3 +45,19 @@ def refresh_all_rollups() -> int:
 def touched_payload(touched: dict[int, set[dt.date]]) -> dict[str, list[str]]:
     """The JSON-safe form of {metric id: local days} that ``refresh_rollups`` takes."""
     return {str(metric): sorted(day.isoformat() for day in days) for metric, days in touched.items()}
+
+
+@org_task()
+def import_feedback(*, org: Organization, job_id: int) -> dict[str, Any] | None:
+    """Run a queued CSV / Excel import job (``voc.ingest.services.import_job_run``).
+
+    Idempotent: chunks already counted are skipped on a rerun, rows already stored are duplicates,
+    and a finished job is left alone, so a redelivered or retried task changes nothing.
+    """
+    from .ingest.services import import_job_run
+
+    job = import_job_run(org=org, job_id=job_id)
+    if job is None:
+        return None
+    return {"status": job.status, "processed": job.processed_rows, "created": job.created_count,
+            "duplicates": job.duplicate_count, "errors": job.error_count}
