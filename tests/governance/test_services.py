@@ -43,3 +43,31 @@ def test_member_of_another_organizations_body_is_refused(org_a, org_b):
     with pytest.raises(ValidationError) as exc:
         body_member_add(org=org_a, body=BodyFactory(organization=org_b), name="Someone")
     assert "body" in exc.value.message_dict
+
+
+# --- the five bodies -----------------------------------------------------------------------------
+
+def test_standard_bodies_fill_only_the_missing_kinds_and_are_idempotent(org_a):
+    from governance.services import bodies_standard_ensure
+
+    body_create(org=org_a, kind=Body.Kind.CORE_TEAM, name="Our CX team")
+    created = bodies_standard_ensure(org=org_a)
+    assert sorted(b.kind for b in created) == sorted(
+        ["executive_sponsor", "steering_committee", "working_group", "ambassadors"]
+    )
+    assert {b.kind: b.level for b in created}["ambassadors"] == "operational"
+    assert bodies_standard_ensure(org=org_a) == []
+    assert Body.objects.for_org(org_a).count() == 5
+
+
+def test_body_update_keeps_names_unique(org_a):
+    from governance.services import body_update
+
+    first = body_create(org=org_a, kind=Body.Kind.CORE_TEAM, name="Core")
+    second = body_create(org=org_a, kind=Body.Kind.WORKING_GROUP, name="Group")
+    with pytest.raises(ValidationError) as exc:
+        body_update(org=org_a, body=second, kind="working_group", level="tactical", name="Core")
+    assert "name" in exc.value.message_dict
+    body_update(org=org_a, body=first, kind="core_team", level="strategic", name="Core team", cadence="Weekly")
+    first.refresh_from_db()
+    assert (first.name, first.level, first.cadence) == ("Core team", "strategic", "Weekly")
