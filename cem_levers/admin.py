@@ -7,12 +7,13 @@ from .models import Lever, LeverGroup, Practice
 
 class PracticeInline(TenantInline):
     model = Practice
-    fields = ["code", "name_en", "name_es", "position"]
+    fields = ["code", "name_en", "name_es", "position", "is_active"]
 
 
 @admin.register(LeverGroup)
 class LeverGroupAdmin(TenantAdmin):
-    list_display = ["code", "name_en", "name_es", "position", "organization"]
+    list_display = ["code", "name_en", "name_es", "position", "is_active", "organization"]
+    list_filter = ["is_active"]
     search_fields = ["code", "name_en", "name_es"]
 
 
@@ -27,6 +28,6 @@ class LeverAdmin(TenantAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(TenantAdmin):
-    list_display = ["code", "name_en", "name_es", "lever", "position", "organization"]
+    list_display = ["code", "name_en", "name_es", "lever", "position", "is_active", "organization"]
     list_select_related = ("organization", "lever")
     search_fields = ["code", "name_en", "name_es"]

@@ -13,6 +13,8 @@ class LeverGroup(Bilingual, TenantScoped):
 
     code = models.SlugField(_("code"), max_length=50)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Switching framework template deactivates the old groups with their levers (never deletes).
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -47,6 +49,8 @@ class Practice(Bilingual, TenantScoped):
     lever = models.ForeignKey(Lever, on_delete=models.CASCADE, related_name="practices", verbose_name=_("lever"))
     code = models.SlugField(_("code"), max_length=60)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # A deactivated practice leaves the questionnaire; its past answers stay readable.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["lever__position", "position", "id"]

@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from cxgov.tenancy.admin_base import TenantAdmin, TenantInline
 
-from .models import Answer, Assessment, LeverScore, MaturitySnapshot, Stage
+from .models import (
+    Answer,
+    Assessment,
+    AssessorSubmission,
+    LeverScore,
+    LeverTarget,
+    MaturitySettings,
+    MaturitySnapshot,
+    Stage,
+)
 
 
 @admin.register(Stage)
@@ -13,7 +22,7 @@ class StageAdmin(TenantAdmin):
 
 class AnswerInline(TenantInline):
     model = Answer
-    fields = ["practice", "assessor", "is_consensus", "stage_level", "evidence", "evidence_url"]
+    fields = ["practice", "assessor", "is_consensus", "stage_level", "evidence", "evidence_url", "evidence_file"]
 
 
 @admin.register(Assessment)
@@ -48,3 +57,21 @@ class MaturitySnapshotAdmin(TenantAdmin):
 class LeverScoreAdmin(TenantAdmin):
     list_display = ["snapshot", "lever", "assessment_score", "evidence_score", "score", "organization"]
     list_select_related = ("organization", "snapshot", "lever")
+
+
+@admin.register(MaturitySettings)
+class MaturitySettingsAdmin(TenantAdmin):
+    list_display = ["organization", "template", "weight_assessment", "weight_evidence", "updated_at"]
+    list_select_related = ("organization",)
+
+
+@admin.register(LeverTarget)
+class LeverTargetAdmin(TenantAdmin):
+    list_display = ["lever", "target_level", "target_date", "organization"]
+    list_select_related = ("organization", "lever")
+
+
+@admin.register(AssessorSubmission)
+class AssessorSubmissionAdmin(TenantAdmin):
+    list_display = ["assessment", "assessor", "submitted_at", "organization"]
+    list_select_related = ("organization", "assessment", "assessor")

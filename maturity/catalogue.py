@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 
 from cem_levers.models import Lever, LeverGroup, Practice
 from cxgov.tenancy.models import Organization
@@ -628,7 +629,9 @@ def install(*, org: Organization) -> None:
         for g in GROUPS for lever in g.levers for i, p in enumerate(lever.practices, start=1)
     ])
     _create_missing(Stage, org, "level", [
-        Stage(organization=org, level=level, **text.fields()) for level, text in STAGES
+        Stage(organization=org, level=level, descriptor_en=STAGE_DESCRIPTORS[level][0],
+              descriptor_es=STAGE_DESCRIPTORS[level][1], **text.fields())
+        for level, text in STAGES
     ])
     _create_missing(Metric, org, "code", [
         Metric(
@@ -641,3 +644,475 @@ def install(*, org: Organization) -> None:
     _create_missing(DataSource, org, "code", [
         DataSource(organization=org, code=code, name=name, kind=kind) for code, name, kind in DATA_SOURCES
     ])
+
+
+# --- Stage descriptors: how a practice looks at each stage --------------------------------------
+# One generic pattern per stage, shown under each stage's radio button next to the practice's own
+# description ("what good looks like"). Writing five descriptors per practice would be 150+ texts
+# per template; the pattern plus the practice description gives assessors the same anchor.
+
+STAGE_DESCRIPTORS: dict[int, tuple[str, str]] = {
+    1: (
+        "Not in place, or done ad hoc by a few people: no owner, no written method, results not tracked.",
+        "No existe o se hace de forma puntual por unas pocas personas: sin responsable, sin método escrito "
+        "y sin seguimiento de resultados.",
+    ),
+    2: (
+        "Defined: an owner and a written method exist, and a first round has been done in one area or pilot.",
+        "Definida: hay un responsable y un método escrito, y se ha hecho una primera ronda en un área o piloto.",
+    ),
+    3: (
+        "Practised regularly in several areas with the shared method; results are measured and reported.",
+        "Se practica con regularidad en varias áreas con el método común; los resultados se miden y se reportan.",
+    ),
+    4: (
+        "Routine across the company and built into objectives, budgets and decisions; governance reviews "
+        "the results.",
+        "Es rutina en toda la empresa y forma parte de objetivos, presupuestos y decisiones; el gobierno CX "
+        "revisa los resultados.",
+    ),
+    5: (
+        "Continuously improved from evidence and benchmarks; it anticipates customer needs and other "
+        "areas learn from it.",
+        "Se mejora de forma continua a partir de la evidencia y de referencias externas; se anticipa a las "
+        "necesidades del cliente y otras áreas aprenden de ella.",
+    ),
+}
+
+
+def _lever(code: str, name_en: str, name_es: str, desc_en: str, desc_es: str,
+           *practices: PracticeDef) -> LeverDef:
+    return LeverDef(code, Text(name_en, name_es, desc_en, desc_es), tuple(practices))
+
+
+def _group(code: str, name_en: str, name_es: str, desc_en: str, desc_es: str, *levers: LeverDef) -> GroupDef:
+    return GroupDef(code, Text(name_en, name_es, desc_en, desc_es), tuple(levers))
+
+
+# --- Qualtrics XM Institute: six competencies, stages Investigate → Embed --------------------------
+# Competency and stage names are the XM Institute's; groups, descriptions and practices are ours.
+
+XMI_GROUPS: tuple[GroupDef, ...] = (
+    _group(
+        "xmi_direction", "Direction and value", "Dirección y valor",
+        "Setting the experience strategy and proving what it is worth.",
+        "Fijar la estrategia de experiencia y demostrar lo que vale.",
+        _lever(
+            "xmi_lead", "Lead", "Liderar",
+            "Create and nurture a customer-centric strategy, with leaders who own it and resources that follow it.",
+            "Crear y cuidar una estrategia centrada en el cliente, con líderes que la asumen y recursos que la siguen.",
+            _p("xmi_lead.strategy", "Written XM strategy", "Estrategia XM escrita",
+               "A written experience-management strategy, tied to the business goals, that leadership reviews "
+               "every year and uses to set priorities.",
+               "Una estrategia de gestión de la experiencia escrita, ligada a los objetivos de negocio, que la "
+               "dirección revisa cada año y usa para fijar prioridades."),
+            _p("xmi_lead.ownership", "Clear ownership", "Responsables claros",
+               "An executive sponsor and a core team are named, with decision rights over the programme's "
+               "scope, budget and roadmap.",
+               "Hay un patrocinador ejecutivo y un equipo central designados, con capacidad de decisión sobre el "
+               "alcance, el presupuesto y la hoja de ruta del programa."),
+            _p("xmi_lead.leader_engagement", "Visible leadership", "Liderazgo visible",
+               "Senior leaders talk about customers in their own meetings, review experience results and act "
+               "on them.",
+               "Los directivos hablan de clientes en sus propias reuniones, revisan los resultados de experiencia "
+               "y actúan en consecuencia."),
+        ),
+        _lever(
+            "xmi_realize", "Realize", "Realizar",
+            "Track and drive the value of experience management: link experience data to business results.",
+            "Seguir e impulsar el valor de la gestión de la experiencia: vincular los datos de experiencia con "
+            "los resultados de negocio.",
+            _p("xmi_realize.value_model", "Experience-to-value model", "Modelo experiencia-valor",
+               "The link between experience metrics and retention, spend or cost to serve is quantified and "
+               "refreshed at least once a year.",
+               "El vínculo entre las métricas de experiencia y la retención, el gasto o el coste de servir está "
+               "cuantificado y se actualiza al menos una vez al año."),
+            _p("xmi_realize.initiative_benefits", "Benefits per initiative", "Beneficios por iniciativa",
+               "Every experience initiative has an expected benefit and its delivered benefit is checked after "
+               "launch.",
+               "Cada iniciativa de experiencia tiene un beneficio esperado y el beneficio obtenido se comprueba "
+               "tras el lanzamiento."),
+        ),
+    ),
+    _group(
+        "xmi_people", "People", "Personas",
+        "Giving everyone the mindset and the skills to improve experiences.",
+        "Dar a todas las personas la mentalidad y las habilidades para mejorar la experiencia.",
+        _lever(
+            "xmi_activate", "Activate", "Activar",
+            "Instil the mindset and the skills for experience management in employees at every level.",
+            "Inculcar la mentalidad y las habilidades de gestión de la experiencia en empleados de todos los "
+            "niveles.",
+            _p("xmi_activate.training", "Role-based training", "Formación por rol",
+               "Leaders, managers and front-line staff get training on experience management matched to what "
+               "their role does with it.",
+               "Directivos, mandos y primera línea reciben formación en gestión de la experiencia adaptada a lo "
+               "que cada rol hace con ella."),
+            _p("xmi_activate.recognition", "Recognition and incentives", "Reconocimiento e incentivos",
+               "Objectives, recognition and, where fitting, incentives reward improving the customer's and the "
+               "employee's experience.",
+               "Los objetivos, el reconocimiento y, cuando procede, los incentivos premian la mejora de la "
+               "experiencia del cliente y del empleado."),
+        ),
+    ),
+    _group(
+        "xmi_insight_action", "Insight and action", "Conocimiento y acción",
+        "Listening, understanding and acting on what customers and employees say.",
+        "Escuchar, entender y actuar sobre lo que dicen clientes y empleados.",
+        _lever(
+            "xmi_enlighten", "Enlighten", "Iluminar",
+            "Uncover insights and share them: listen across journeys, analyse and put findings in the right "
+            "hands.",
+            "Descubrir conocimiento y compartirlo: escuchar a lo largo de los recorridos, analizar y llevar los "
+            "hallazgos a las manos adecuadas.",
+            _p("xmi_enlighten.listening", "Listening across journeys", "Escucha a lo largo de los recorridos",
+               "Feedback is collected at the moments of truth of the key journeys, combining surveys, "
+               "complaints and operational data.",
+               "Se recoge feedback en los momentos de la verdad de los recorridos clave, combinando encuestas, "
+               "quejas y datos operativos."),
+            _p("xmi_enlighten.distribution", "Insight distribution", "Distribución del conocimiento",
+               "Each owner receives the insight about their touchpoints, in time and in a form they can act "
+               "on.",
+               "Cada responsable recibe el conocimiento sobre sus puntos de contacto, a tiempo y en un formato "
+               "sobre el que pueda actuar."),
+        ),
+        _lever(
+            "xmi_respond", "Respond", "Responder",
+            "Act on insights at every level: close the loop with individuals and fix the systemic causes.",
+            "Actuar sobre el conocimiento a todos los niveles: cerrar el ciclo con cada persona y corregir las "
+            "causas sistémicas.",
+            _p("xmi_respond.inner_loop", "Closing the inner loop", "Cierre del ciclo interno",
+               "Unhappy customers are contacted by an owner within an agreed time, and the root cause is "
+               "recorded when the case closes.",
+               "Un responsable contacta a los clientes insatisfechos en un plazo acordado y registra la causa "
+               "raíz al cerrar el caso."),
+            _p("xmi_respond.outer_loop", "Fixing systemic issues", "Corrección de problemas sistémicos",
+               "Recurring root causes become prioritised improvement initiatives, and their effect on the "
+               "metric is checked after delivery.",
+               "Las causas raíz recurrentes se convierten en iniciativas de mejora priorizadas y se comprueba su "
+               "efecto en la métrica tras la entrega."),
+        ),
+    ),
+    _group(
+        "xmi_innovation", "Innovation", "Innovación",
+        "Creating experiences that change what customers expect.",
+        "Crear experiencias que cambian lo que los clientes esperan.",
+        _lever(
+            "xmi_disrupt", "Disrupt", "Disrumpir",
+            "Create new experiences and business models from customer and employee insight.",
+            "Crear nuevas experiencias y modelos de negocio a partir del conocimiento de clientes y empleados.",
+            _p("xmi_disrupt.design", "Human-centred design", "Diseño centrado en las personas",
+               "New or changed experiences are designed with customers: prototypes are tested before launch.",
+               "Las experiencias nuevas o modificadas se diseñan con clientes: los prototipos se prueban antes "
+               "del lanzamiento."),
+            _p("xmi_disrupt.pipeline", "Innovation pipeline", "Cartera de innovación",
+               "Unmet needs found in feedback feed a funded pipeline of experiments with clear stop-or-scale "
+               "criteria.",
+               "Las necesidades no cubiertas que aparecen en el feedback alimentan una cartera financiada de "
+               "experimentos con criterios claros de parar o escalar."),
+        ),
+    ),
+)
+
+XMI_STAGES: tuple[tuple[int, Text], ...] = (
+    (1, Text("Investigate", "Investigar",
+             "The organization explores what experience management is and whether it needs it.",
+             "La organización explora qué es la gestión de la experiencia y si la necesita.")),
+    (2, Text("Initiate", "Iniciar",
+             "First, isolated efforts start: a sponsor, a few surveys, pilots in one area.",
+             "Empiezan los primeros esfuerzos aislados: un patrocinador, algunas encuestas, pilotos en un área.")),
+    (3, Text("Mobilize", "Movilizar",
+             "A formal programme with a team and a plan spreads to more areas.",
+             "Un programa formal con equipo y plan se extiende a más áreas.")),
+    (4, Text("Scale", "Escalar",
+             "Experience management runs across the organization and is tied to business results.",
+             "La gestión de la experiencia funciona en toda la organización y se vincula a resultados de "
+             "negocio.")),
+    (5, Text("Embed", "Integrar",
+             "Experience management is simply how the organization works, every day and at every level.",
+             "La gestión de la experiencia es simplemente la forma de trabajar de la organización, cada día y a "
+             "todos los niveles.")),
+)
+
+
+# --- Forrester: six CX disciplines -----------------------------------------------------------------
+# Discipline names are Forrester's; groups, descriptions and practices are ours.
+
+FORRESTER_GROUPS: tuple[GroupDef, ...] = (
+    _group(
+        "fr_direction", "Direction", "Dirección",
+        "What the company wants the experience to be, and how it decides.",
+        "Qué experiencia quiere ofrecer la empresa y cómo decide.",
+        _lever(
+            "fr_strategy", "Strategy", "Estrategia",
+            "A CX strategy that says which customers matter most and what experience the brand promises them.",
+            "Una estrategia CX que dice qué clientes importan más y qué experiencia les promete la marca.",
+            _p("fr_strategy.target_customers", "Prioritised customers", "Clientes priorizados",
+               "The customers and journeys the company will serve best are chosen explicitly, from value and "
+               "need.",
+               "Se eligen de forma explícita los clientes y recorridos que la empresa atenderá mejor, según su "
+               "valor y su necesidad."),
+            _p("fr_strategy.brand_alignment", "Experience matches the brand", "Experiencia coherente con la marca",
+               "The intended experience is written down and checked against the brand promise and the "
+               "business strategy.",
+               "La experiencia deseada está escrita y se contrasta con la promesa de marca y la estrategia de "
+               "negocio."),
+        ),
+        _lever(
+            "fr_governance", "Governance", "Gobierno",
+            "Decision rights, processes and funding that keep CX work coordinated and accountable.",
+            "Derechos de decisión, procesos y financiación que mantienen el trabajo CX coordinado y con "
+            "responsables.",
+            _p("fr_governance.operating_model", "CX operating model", "Modelo operativo CX",
+               "Who decides, who executes and who is consulted on experience changes is defined (RACI) and "
+               "respected.",
+               "Está definido (RACI) y se respeta quién decide, quién ejecuta y a quién se consulta en los "
+               "cambios de experiencia."),
+            _p("fr_governance.portfolio", "Prioritised CX portfolio", "Cartera CX priorizada",
+               "CX initiatives are prioritised and funded as one portfolio, with regular progress reviews.",
+               "Las iniciativas CX se priorizan y financian como una única cartera, con revisiones periódicas "
+               "del avance."),
+        ),
+    ),
+    _group(
+        "fr_insight", "Insight", "Conocimiento",
+        "Knowing customers and measuring their experience.",
+        "Conocer a los clientes y medir su experiencia.",
+        _lever(
+            "fr_customer_understanding", "Customer understanding", "Conocimiento del cliente",
+            "Research that gives a shared, evidence-based picture of who customers are and what they need.",
+            "Investigación que da una imagen compartida y basada en evidencia de quiénes son los clientes y qué "
+            "necesitan.",
+            _p("fr_customer_understanding.research", "Ongoing research", "Investigación continua",
+               "Qualitative and quantitative research runs on a plan, not only when a project asks for it.",
+               "La investigación cualitativa y cuantitativa sigue un plan, no solo cuando un proyecto la pide."),
+            _p("fr_customer_understanding.personas_journeys", "Personas and journey maps",
+               "Personas y mapas de recorrido",
+               "Personas and journey maps built from research are shared and used in decisions.",
+               "Las personas y los mapas de recorrido construidos con investigación se comparten y se usan en "
+               "las decisiones."),
+        ),
+        _lever(
+            "fr_measurement", "Measurement", "Medición",
+            "Metrics of perception, behaviour and outcome that show how the experience is doing and why it "
+            "matters.",
+            "Métricas de percepción, comportamiento y resultado que muestran cómo va la experiencia y por qué "
+            "importa.",
+            _p("fr_measurement.framework", "CX measurement framework", "Marco de medición CX",
+               "Perception metrics (NPS, CSAT, CES), behaviour and business outcomes are measured consistently "
+               "per journey.",
+               "Las métricas de percepción (NPS, CSAT, CES), el comportamiento y los resultados de negocio se "
+               "miden de forma coherente por recorrido."),
+            _p("fr_measurement.drivers", "Drivers and outcomes", "Palancas y resultados",
+               "Analysis shows which parts of the experience drive the metrics and how the metrics drive "
+               "revenue and cost.",
+               "El análisis muestra qué partes de la experiencia mueven las métricas y cómo las métricas mueven "
+               "ingresos y costes."),
+        ),
+    ),
+    _group(
+        "fr_delivery", "Delivery", "Ejecución",
+        "Designing experiences and a culture that delivers them.",
+        "Diseñar experiencias y una cultura que las hace realidad.",
+        _lever(
+            "fr_design", "Design", "Diseño",
+            "A human-centred way of designing and improving experiences, applied across channels.",
+            "Una forma centrada en las personas de diseñar y mejorar experiencias, aplicada en todos los "
+            "canales.",
+            _p("fr_design.process", "Design process with testing", "Proceso de diseño con pruebas",
+               "Changes go through discovery, prototyping and testing with real customers before launch.",
+               "Los cambios pasan por descubrimiento, prototipado y pruebas con clientes reales antes del "
+               "lanzamiento."),
+            _p("fr_design.standards", "Experience standards", "Estándares de experiencia",
+               "Shared design principles and service standards keep the experience consistent across channels.",
+               "Principios de diseño y estándares de servicio compartidos mantienen la experiencia coherente "
+               "entre canales."),
+        ),
+        _lever(
+            "fr_culture", "Culture", "Cultura",
+            "Values, behaviours and systems that make employees focus on customers.",
+            "Valores, comportamientos y sistemas que hacen que los empleados se centren en los clientes.",
+            _p("fr_culture.hiring_training", "Hiring and training for customer focus",
+               "Selección y formación con foco en el cliente",
+               "Customer focus is part of hiring criteria, onboarding and ongoing training.",
+               "El foco en el cliente forma parte de los criterios de selección, la acogida y la formación "
+               "continua."),
+            _p("fr_culture.rituals", "Customer rituals and recognition", "Rituales y reconocimiento",
+               "Regular rituals (customer stories, listening sessions) and recognition keep customers present "
+               "in daily work.",
+               "Rituales periódicos (historias de clientes, sesiones de escucha) y el reconocimiento mantienen al "
+               "cliente presente en el trabajo diario."),
+        ),
+    ),
+)
+
+
+# --- US federal OMB Circular A-11 §280: CX capacity assessment -------------------------------------
+# Element names follow §280's capacity assessment; groups, descriptions and practices are ours.
+
+OMB_GROUPS: tuple[GroupDef, ...] = (
+    _group(
+        "omb_foundations", "Foundations", "Fundamentos",
+        "The leadership, structure and culture a customer experience programme stands on.",
+        "El liderazgo, la estructura y la cultura sobre los que se apoya un programa de experiencia.",
+        _lever(
+            "omb_governance", "Governance", "Gobierno",
+            "A designated CX leader, an action plan tied to the agency's strategy, and leadership that reviews "
+            "it.",
+            "Un responsable CX designado, un plan de acción ligado a la estrategia del organismo y una dirección "
+            "que lo revisa.",
+            _p("omb_governance.cx_lead", "Designated CX leader", "Responsable CX designado",
+               "A senior CX leader is named, with authority, staff and budget to coordinate customer experience "
+               "work.",
+               "Hay un responsable CX de alto nivel designado, con autoridad, personal y presupuesto para "
+               "coordinar el trabajo de experiencia."),
+            _p("omb_governance.action_plan", "CX action plan", "Plan de acción CX",
+               "A CX action plan with goals aligned to the strategic plan is published and reviewed by "
+               "leadership at least yearly.",
+               "Se publica un plan de acción CX con objetivos alineados con el plan estratégico y la dirección lo "
+               "revisa al menos una vez al año."),
+        ),
+        _lever(
+            "omb_org_culture", "Organization and culture", "Organización y cultura",
+            "A workforce equipped and encouraged to serve the public well.",
+            "Un equipo humano preparado y motivado para servir bien a la ciudadanía.",
+            _p("omb_org_culture.workforce", "Skilled workforce", "Personal capacitado",
+               "Staff are trained in customer service and human-centred design, and CX skills appear in job "
+               "descriptions.",
+               "El personal recibe formación en atención y en diseño centrado en las personas, y las "
+               "competencias CX figuran en las descripciones de puesto."),
+            _p("omb_org_culture.frontline_voice", "Front-line voice", "Voz de la primera línea",
+               "Front-line employees have a channel to report customer pain points, and leadership answers "
+               "them.",
+               "Los empleados de primera línea tienen un canal para comunicar los problemas de los usuarios y la "
+               "dirección les responde."),
+        ),
+    ),
+    _group(
+        "omb_understand", "Understand", "Comprender",
+        "Knowing the public the agency serves and measuring their experience.",
+        "Conocer a la ciudadanía a la que sirve el organismo y medir su experiencia.",
+        _lever(
+            "omb_measurement", "Measurement", "Medición",
+            "Customer feedback collected, reported and used as A-11 §280 describes.",
+            "Feedback de los usuarios recogido, publicado y utilizado como describe la sección 280 de la "
+            "circular A-11.",
+            _p("omb_measurement.a11_survey", "A-11 post-transaction survey", "Encuesta post-transacción A-11",
+               "The standard questions (satisfaction, trust, effectiveness, ease, efficiency, equity, employee "
+               "helpfulness) are asked after key transactions and reported every quarter.",
+               "Las preguntas estándar (satisfacción, confianza, eficacia, facilidad, eficiencia, equidad, "
+               "amabilidad del empleado) se formulan tras las transacciones clave y se reportan cada "
+               "trimestre."),
+            _p("omb_measurement.use_of_data", "Feedback used in decisions", "Feedback usado en las decisiones",
+               "Feedback results are reviewed with programme owners and lead to documented improvements.",
+               "Los resultados del feedback se revisan con los responsables de programa y dan lugar a mejoras "
+               "documentadas."),
+        ),
+        _lever(
+            "omb_customer_research", "Customer research", "Investigación de usuarios",
+            "Research with the people the agency serves, including those hardest to reach.",
+            "Investigación con las personas a las que sirve el organismo, incluidas las más difíciles de "
+            "alcanzar.",
+            _p("omb_customer_research.journeys", "Journey maps with the public", "Mapas de recorrido con la ciudadanía",
+               "Journey maps of the main life events and services are built with real users, including "
+               "underserved communities.",
+               "Los mapas de recorrido de los principales hechos vitales y servicios se construyen con usuarios "
+               "reales, incluidas las comunidades desatendidas."),
+            _p("omb_customer_research.research_ops", "Research operations", "Operaciones de investigación",
+               "Recruiting, consent, privacy and paperwork-burden rules for research are handled by a repeatable "
+               "process.",
+               "El reclutamiento, el consentimiento, la privacidad y las normas de carga administrativa de la "
+               "investigación se gestionan con un proceso repetible."),
+        ),
+    ),
+    _group(
+        "omb_deliver", "Deliver", "Prestar",
+        "Designing and improving services around people.",
+        "Diseñar y mejorar los servicios en torno a las personas.",
+        _lever(
+            "omb_service_design", "Service design", "Diseño de servicios",
+            "Services designed and improved iteratively with their users, across channels.",
+            "Servicios diseñados y mejorados de forma iterativa con sus usuarios, en todos los canales.",
+            _p("omb_service_design.iterative", "Iterative human-centred design",
+               "Diseño iterativo centrado en las personas",
+               "Services are prototyped and tested with users and improved in short cycles after launch.",
+               "Los servicios se prototipan y prueban con usuarios y se mejoran en ciclos cortos tras el "
+               "lanzamiento."),
+            _p("omb_service_design.accessible", "Accessible, plain-language services",
+               "Servicios accesibles y en lenguaje claro",
+               "Forms and content meet accessibility standards and use plain language; digital and assisted "
+               "channels give the same answer.",
+               "Los formularios y contenidos cumplen los estándares de accesibilidad y usan lenguaje claro; los "
+               "canales digitales y asistidos dan la misma respuesta."),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FrameworkDef:
+    """A framework template: its groups with levers and practices, and the names of its stages."""
+
+    code: str
+    groups: tuple[GroupDef, ...]
+    stages: tuple[tuple[int, Text], ...]
+
+
+TEMPLATES: dict[str, FrameworkDef] = {
+    "default": FrameworkDef("default", GROUPS, STAGES),
+    "xmi": FrameworkDef("xmi", XMI_GROUPS, XMI_STAGES),
+    # Forrester and A-11 publish no stage names of their own: they keep the default stages.
+    "forrester": FrameworkDef("forrester", FORRESTER_GROUPS, STAGES),
+    "omb_a11": FrameworkDef("omb_a11", OMB_GROUPS, STAGES),
+    "custom": FrameworkDef("custom", (), STAGES),
+}
+
+
+def template_lever_codes(code: str) -> list[str]:
+    """Codes of a template's levers, in framework order."""
+    return [lever.code for group in TEMPLATES[code].groups for lever in group.levers]
+
+
+def install_template(*, org: Organization, code: str) -> None:
+    """Make ``code``'s groups, levers and practices the organization's active framework.
+
+    Everything else is deactivated (never deleted: past answers and scores point at it). Rows the
+    template already installed once (same code) are reactivated with their history and whatever
+    the organization renamed since; missing rows are created after the existing ones. The stages
+    are renamed to the template's, with the generic practice descriptors.
+    """
+    framework = TEMPLATES[code]
+    wanted_groups = {g.code for g in framework.groups}
+    wanted_levers = {lv.code for g in framework.groups for lv in g.levers}
+    wanted_practices = {p.code for g in framework.groups for lv in g.levers for p in lv.practices}
+    LeverGroup.objects.for_org(org).exclude(code__in=wanted_groups).update(is_active=False)
+    Lever.objects.for_org(org).exclude(code__in=wanted_levers).update(is_active=False)
+    LeverGroup.objects.for_org(org).filter(code__in=wanted_groups).update(is_active=True)
+    Lever.objects.for_org(org).filter(code__in=wanted_levers).update(is_active=True)
+    Practice.objects.for_org(org).filter(code__in=wanted_practices).update(is_active=True)
+
+    group_base = (LeverGroup.objects.for_org(org).aggregate(m=Max("position"))["m"] or 0)
+    groups = _create_missing(LeverGroup, org, "code", [
+        LeverGroup(organization=org, code=g.code, position=group_base + i, **g.text.fields())
+        for i, g in enumerate(framework.groups, start=1)
+    ])
+    levers = _create_missing(Lever, org, "code", [
+        Lever(organization=org, group=groups[g.code], code=lever.code, position=i, **lever.text.fields())
+        for i, (g, lever) in enumerate(((g, lv) for g in framework.groups for lv in g.levers), start=1)
+    ])
+    # The template's levers take positions 1..n again, whatever order they were left in.
+    ordered = [levers[c] for c in template_lever_codes(code)]
+    for i, lever in enumerate(ordered, start=1):
+        lever.position = i
+    Lever.objects.for_org(org).bulk_update(ordered, ["position"])
+    _create_missing(Practice, org, "code", [
+        Practice(organization=org, lever=levers[lever.code], code=p.code, position=i, **p.text.fields())
+        for g in framework.groups for lever in g.levers for i, p in enumerate(lever.practices, start=1)
+    ])
+    stages = {s.level: s for s in Stage.objects.for_org(org)}
+    for level, text in framework.stages:
+        stage = stages.get(level) or Stage(organization=org, level=level)
+        for name, value in text.fields().items():
+            setattr(stage, name, value)
+        stage.descriptor_en, stage.descriptor_es = STAGE_DESCRIPTORS[level]
+        stage.save()
