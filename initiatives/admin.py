@@ -2,17 +2,22 @@ from django.contrib import admin
 
 from cxgov.tenancy.admin_base import TenantAdmin, TenantInline
 
-from .models import Initiative, InitiativeKpi, Milestone, Risk
+from .models import Initiative, InitiativeKpi, Milestone, Risk, StatusReport
 
 
 class MilestoneInline(TenantInline):
     model = Milestone
-    fields = ["title", "assignee", "start_date", "due_date", "done_at", "position"]
+    fields = ["title", "kind", "assignee", "start_date", "due_date", "done_at", "position"]
 
 
 class RiskInline(TenantInline):
     model = Risk
     fields = ["description", "probability", "impact", "owner", "status"]
+
+
+class StatusReportInline(TenantInline):
+    model = StatusReport
+    fields = ["reported_on", "health", "summary", "next_steps", "author"]
 
 
 class InitiativeKpiInline(TenantInline):
@@ -24,10 +29,10 @@ class InitiativeKpiInline(TenantInline):
 class InitiativeAdmin(TenantAdmin):
     list_display = ["title", "status", "priority", "health", "owner", "due_date", "organization"]
     list_select_related = ("organization", "owner")
-    list_filter = ["status", "priority", "health", "cem_step", "change_kind", "short_term_win"]
+    list_filter = ["status", "priority", "health", "cem_step", "transformation_step", "change_kind", "short_term_win"]
     search_fields = ["title", "problem_statement"]
-    filter_horizontal = ["levers", "touchpoints", "journeys"]
-    inlines = [MilestoneInline, RiskInline, InitiativeKpiInline]
+    filter_horizontal = ["levers", "touchpoints", "journeys", "team"]
+    inlines = [MilestoneInline, RiskInline, InitiativeKpiInline, StatusReportInline]
 
 
 @admin.register(Milestone)
@@ -49,3 +54,11 @@ class RiskAdmin(TenantAdmin):
 class InitiativeKpiAdmin(TenantAdmin):
     list_display = ["initiative", "metric", "baseline", "target", "target_date", "organization"]
     list_select_related = ("organization", "initiative", "metric")
+
+
+@admin.register(StatusReport)
+class StatusReportAdmin(TenantAdmin):
+    list_display = ["initiative", "reported_on", "health", "author", "organization"]
+    list_select_related = ("organization", "initiative", "author")
+    list_filter = ["health"]
+    search_fields = ["summary"]
