@@ -9,14 +9,16 @@ from django.utils import timezone
 
 from cem_levers.selectors import lever_groups_with_levers
 from cxgov.tenancy.models import Organization, User
+from cxgov.tenancy.selectors import api_request_counts, api_requests_recent, api_tokens_of_user
+from cxgov.webhooks.selectors import webhooks_health
 from initiatives.selectors import initiative_summary
 from maturity.selectors import lever_maturity, snapshot_latest, stage_list
 from voc.selectors import (
     journey_list,
+    loggable_touchpoints_by_journey,
     response_count_since,
     response_volume_by_month,
     responses_recorded_by,
-    touchpoints_by_journey,
 )
 
 RECENT_DAYS = 30
@@ -67,9 +69,25 @@ def home_executive(*, org: Organization) -> dict[str, Any]:
 
 
 def home_ambassador(*, org: Organization, user: User) -> dict[str, Any]:
-    """Ambassador view: the touchpoints by journey with recent volume, and the user's own entries."""
+    """Ambassador view: the touchpoints granted to the user, by journey with recent volume, and the
+    user's own entries."""
     return {
         "recent_days": RECENT_DAYS,
-        "journeys": touchpoints_by_journey(org=org, since=_recent_since()),
+        "journeys": loggable_touchpoints_by_journey(org=org, user=user, since=_recent_since()),
         "my_entries": responses_recorded_by(org=org, user=user, limit=10),
+    }
+
+
+API_ACTIVITY_LIMIT = 50
+
+
+def home_integrator(*, org: Organization, user: User) -> dict[str, Any]:
+    """Integrator view: the user's API tokens, their last requests (errors first to the eye) with
+    counts per status class over 24 hours, and the health of the organization's webhooks."""
+    return {
+        "tokens": list(api_tokens_of_user(org=org, user=user)),
+        "api_requests": api_requests_recent(org=org, user=user, limit=API_ACTIVITY_LIMIT),
+        "api_counts": api_request_counts(org=org, user=user, since=timezone.now() - dt.timedelta(hours=24)),
+        "api_activity_limit": API_ACTIVITY_LIMIT,
+        "webhooks": webhooks_health(org=org),
     }

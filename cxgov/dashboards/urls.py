@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("integrations/", views.IntegratorView.as_view(), name="integrator-home"),
 ]

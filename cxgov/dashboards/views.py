@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from cxgov.tenancy.roles import Role
+from cxgov.tenancy.roles import Op, Role
 from cxgov.tenancy.views_base import OrgView
 
 from . import selectors
@@ -37,10 +37,29 @@ class HomeView(OrgView, TemplateView):
         elif role == Role.AMBASSADOR:
             context.update(selectors.home_ambassador(org=self.org, user=self.request.user))
         else:
-            api_base = self.request.build_absolute_uri(reverse("api-root"))
-            context.update(
-                api_base=api_base,
-                api_example=f"{api_base}levers/",
-                api_docs=self.request.build_absolute_uri(reverse("api-docs")),
-            )
+            context.update(integrator_context(self.request, self.org))
+        return context
+
+
+def integrator_context(request, org) -> dict[str, Any]:
+    """What the integrator page shows: tokens, API activity, webhooks, and where the API lives."""
+    api_base = request.build_absolute_uri(reverse("api-root"))
+    return {
+        **selectors.home_integrator(org=org, user=request.user),
+        "api_base": api_base,
+        "api_example": f"{api_base}levers/",
+        "api_docs": request.build_absolute_uri(reverse("api-docs")),
+    }
+
+
+class IntegratorView(OrgView, TemplateView):
+    """``/integrations/``: the integrator page for any role that holds API tokens (admins too); the
+    integrator's home shows the same page."""
+
+    required_op = Op.TOKENS_MANAGE
+    template_name = "dashboards/home_integrator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(integrator_context(self.request, self.org))
         return context

@@ -44,11 +44,17 @@ def test_executive_sees_maturity_and_volume(org_a, users_a):
 
 
 def test_ambassador_sees_touchpoints_and_own_entries(org_a, users_a):
+    from voc.services import touchpoint_ambassadors_set
+
     created = populate(org_a, users_a)
+    # The ambassador's home lists only the touchpoints granted to them.
+    for touchpoint in created["journeys"][0].touchpoints.all():
+        touchpoint_ambassadors_set(org=org_a, touchpoint=touchpoint, users=[users_a["ambassador"]])
     html = signed_in(users_a["ambassador"]).get(HOME).content.decode()
     assert "Your recent entries" in html
     assert "Quick and friendly" in html
     assert created["journeys"][0].name in html
+    assert created["journeys"][1].name not in html
 
 
 def test_integrator_gets_api_pointers(org_a, users_a):
