@@ -48,12 +48,15 @@ INSTALLED_APPS = [
     "csp",
     "cxgov.tenancy",
     "cxgov.inbox",
+    "cxgov.webhooks",
     "cem_levers",
     "voc",
     "initiatives",
     "governance",
     "maturity",
     "cxgov.dashboards",
+    "cxgov.audit",
+    "cxgov.portability",
     "cxgov.demo",
 ]
 
@@ -66,10 +69,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cxgov.tenancy.middleware.CurrentOrganizationMiddleware",
+    "cxgov.tenancy.middleware.ApiRequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "cxgov.audit.middleware.AuditlogMiddleware",
     # Axes last: it inspects the response of a failed login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,10 +136,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The sign-in form's field (and authenticate()'s keyword) is "username" although it holds the email.
+# Axes' default is USERNAME_FIELD ("email"), which made it record every failure without an account,
+# so a right password was never refused during a lockout (tests/security/test_login_throttling.py).
+AXES_USERNAME_FORM_FIELD = "username"
 
 # django-guardian: no anonymous user row; object grants only for signed-in members.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
+
+# Audit trail (django-auditlog; models registered in cxgov.audit.apps). The base manager, because
+# the default manager of a tenant model refuses auditlog's unscoped "previous version" lookup;
+# foreign keys stored as the object's name, so the trail reads without a query per change.
+AUDITLOG_USE_BASE_MANAGER = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -178,6 +192,26 @@ CELERY_BEAT_SCHEDULE = {
     "voc-nightly-rollups": {
         "task": "voc.tasks.refresh_all_rollups",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "webhooks-sweep": {
+        "task": "cxgov.webhooks.tasks.webhook_deliveries_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    "tenancy-api-request-log-prune": {
+        "task": "cxgov.tenancy.tasks.api_request_logs_prune",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "maturity-nightly-scores": {
+        "task": "maturity.tasks.recompute_all_scores",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "portability-purge-expired-exports": {
+        "task": "cxgov.portability.tasks.data_exports_purge_all",
+        "schedule": crontab(hour=3, minute=25),
+    },
+    "initiatives-daily-reminders": {
+        "task": "initiatives.tasks.initiative_reminders_all",
+        "schedule": crontab(hour=7, minute=0),
     },
     "tenancy-heartbeat": {
         "task": "cxgov.tenancy.tasks.heartbeat",
@@ -237,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeStatusEnum": "initiatives.models.Initiative.Status",
+        "RollupGrainEnum": "voc.models.Rollup.Grain",
+        "LowMediumHighEnum": [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+    },
 }
 
 # Content Security Policy (django-csp): our pages carry no inline script or style.
@@ -278,8 +317,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Memory for the sorts of one rollup refresh on PostgreSQL (a SET LOCAL in that transaction only).
+ROLLUP_WORK_MEM = env.str("ROLLUP_WORK_MEM", default="64MB")
+
 # Absolute links in emails (notifications, insights).
 CXGOV_BASE_URL = env.str("CXGOV_BASE_URL", default="http://127.0.0.1:8000")
 
 # Feedback and tokens.
 CXGOV_MIN_N_DEFAULT = 30
+
+# Webhooks: without DEBUG, only https URLs resolving to public addresses (no SSRF into the network).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=DEBUG)

@@ -10,10 +10,35 @@ from django.utils import timezone
 
 from cem_levers.models import Lever, LeverGroup, Practice
 from cxgov.inbox.models import Notification
-from governance.models import Body, BodyMember
-from initiatives.models import Initiative, InitiativeKpi, Milestone, Risk
-from maturity.models import Answer, Assessment, LeverScore, MaturitySnapshot, Stage
+from cxgov.portability.models import DataExport
+from cxgov.tenancy.models import ApiRequestLog
+from cxgov.webhooks.models import WebhookDelivery, WebhookSubscription
+from governance.models import (
+    Body,
+    BodyMember,
+    BudgetYear,
+    ChangeStakeholder,
+    Charter,
+    Decision,
+    Goal,
+    Meeting,
+    RaciAssignment,
+    RoadmapStep,
+    SwotItem,
+)
+from initiatives.models import Initiative, InitiativeKpi, Milestone, Risk, StatusReport
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessorSubmission,
+    LeverScore,
+    LeverTarget,
+    MaturitySettings,
+    MaturitySnapshot,
+    Stage,
+)
 from voc.models import (
+    CaseEvent,
     DataSource,
     FollowUpCase,
     ImportJob,
@@ -192,6 +217,16 @@ class RiskFactory(factory.django.DjangoModelFactory):
     impact = 3
 
 
+class StatusReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusReport
+
+    initiative = factory.SubFactory(InitiativeFactory, organization=factory.SelfAttribute("..organization"))
+    reported_on = factory.LazyFunction(timezone.localdate)
+    health = "green"
+    summary = factory.Sequence(lambda n: f"Status {n}")
+
+
 class InitiativeKpiFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = InitiativeKpi
@@ -235,6 +270,29 @@ class LeverScoreFactory(factory.django.DjangoModelFactory):
     score = Decimal("2.5")
 
 
+class MaturitySettingsFactory(factory.django.DjangoModelFactory):
+    """One per organization: organizations made by ``organization_create`` already have theirs."""
+
+    class Meta:
+        model = MaturitySettings
+
+
+class LeverTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeverTarget
+
+    lever = factory.SubFactory(LeverFactory, organization=factory.SelfAttribute("..organization"))
+    target_level = 4
+
+
+class AssessorSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssessorSubmission
+
+    assessment = factory.SubFactory(AssessmentFactory, organization=factory.SelfAttribute("..organization"))
+    assessor = factory.SubFactory("tests.factories.UserFactory")
+
+
 class RootCauseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RootCause
@@ -251,6 +309,15 @@ class FollowUpCaseFactory(factory.django.DjangoModelFactory):
     touchpoint = factory.SelfAttribute("response.touchpoint")
     due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=3))
     opened_at = factory.LazyFunction(timezone.now)
+
+
+class CaseEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseEvent
+
+    case = factory.SubFactory(FollowUpCaseFactory, organization=factory.SelfAttribute("..organization"))
+    kind = CaseEvent.Kind.OPENED
+    at = factory.LazyFunction(timezone.now)
 
 
 class InsightFactory(factory.django.DjangoModelFactory):
@@ -295,11 +362,139 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Notification {n}")
 
 
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/cxgov")
+    events = factory.LazyFunction(lambda: ["case.opened", "case.closed"])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = factory.SubFactory(WebhookSubscriptionFactory, organization=factory.SelfAttribute("..organization"))
+    event = "case.opened"
+    payload = factory.LazyFunction(lambda: {"case": 1})
+
+
+class ApiRequestLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiRequestLog
+
+    method = "GET"
+    path = "/api/v1/levers/"
+    status_code = 200
+    duration_ms = 12
+
+
+class DataExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataExport
+
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "tenancy.User"
 
     email = factory.Sequence(lambda n: f"user{n}@factory.example")
+
+
+class RaciAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RaciAssignment
+
+    # Exactly one subject and one party: a lever and a body unless the caller names another.
+    journey = None
+    initiative = None
+    member = None
+    user = None
+    lever = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.journey is None and o.initiative is None),
+        yes_declaration=factory.SubFactory(LeverFactory, organization=factory.SelfAttribute("..organization")),
+        no_declaration=None,
+    )
+    body = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.member is None and o.user is None),
+        yes_declaration=factory.SubFactory(BodyFactory, organization=factory.SelfAttribute("..organization")),
+        no_declaration=None,
+    )
+    role = "A"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    body = factory.SubFactory(BodyFactory, organization=factory.SelfAttribute("..organization"))
+    date = factory.LazyFunction(dt.date.today)
+    agenda = "Review the quarter's NPS"
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    body = factory.SubFactory(BodyFactory, organization=factory.SelfAttribute("..organization"))
+    text = factory.Sequence(lambda n: f"Decision {n}")
+    due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=7))
+
+
+class CharterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Charter
+
+    vision = "Customers choose us because we are easy to deal with."
+    guidelines = factory.LazyFunction(lambda: ["satisfaction_loyalty"])
+
+
+class BudgetYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetYear
+
+    year = factory.Sequence(lambda n: 2000 + n % 100)
+    planned = Decimal("100000")
+
+
+class RoadmapStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoadmapStep
+
+    step = factory.Sequence(lambda n: n % 8 + 1)
+
+
+class SwotItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SwotItem
+
+    quadrant = SwotItem.Quadrant.STRENGTH
+    text = factory.Sequence(lambda n: f"Strength {n}")
+
+
+class ChangeStakeholderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeStakeholder
+
+    name = factory.Sequence(lambda n: f"Stakeholder {n}")
+    stance = ChangeStakeholder.Stance.PROMOTER
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    body = factory.SubFactory(BodyFactory, organization=factory.SelfAttribute("..organization"))
+    metric = factory.SubFactory(MetricFactory, organization=factory.SelfAttribute("..organization"))
+    period_kind = Goal.PeriodKind.MONTH
+    period_start = factory.LazyFunction(lambda: dt.date.today().replace(day=1))
+    period_end = factory.LazyAttribute(
+        lambda o: (o.period_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    )
+    target = Decimal("50")
 
 
 # One factory per concrete TenantScoped model: the generic isolation tests look them up here, and
@@ -310,8 +505,13 @@ FACTORIES = {
         LeverGroupFactory, LeverFactory, PracticeFactory, StageFactory, SegmentFactory, ProductFactory,
         JourneyFactory, JourneyStageFactory, TouchpointFactory, MetricFactory, DataSourceFactory,
         ResponseFactory, RollupFactory, BodyFactory, BodyMemberFactory, InitiativeFactory, MilestoneFactory,
-        RiskFactory, InitiativeKpiFactory, AssessmentFactory, AnswerFactory, MaturitySnapshotFactory,
-        LeverScoreFactory, RootCauseFactory, FollowUpCaseFactory, InsightFactory, InsightEvidenceFactory,
-        InsightRecipientFactory, ImportJobFactory, NotificationFactory,
+        RiskFactory, InitiativeKpiFactory, StatusReportFactory, AssessmentFactory, AnswerFactory,
+        MaturitySnapshotFactory,
+        LeverScoreFactory, MaturitySettingsFactory, LeverTargetFactory, AssessorSubmissionFactory,
+        RootCauseFactory, FollowUpCaseFactory, CaseEventFactory, InsightFactory,
+        InsightEvidenceFactory, InsightRecipientFactory, ImportJobFactory, NotificationFactory, DataExportFactory,
+        WebhookSubscriptionFactory, WebhookDeliveryFactory, ApiRequestLogFactory,
+        RaciAssignmentFactory, MeetingFactory, DecisionFactory, CharterFactory, BudgetYearFactory,
+        RoadmapStepFactory, SwotItemFactory, ChangeStakeholderFactory, GoalFactory,
     ]
 }

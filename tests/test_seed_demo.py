@@ -61,7 +61,9 @@ def test_demo_content_is_complete():
     assert set(Body.objects.for_org(org).values_list("kind", flat=True)) == set(Body.Kind.values)
     for body in Body.objects.for_org(org):
         assert BodyMember.objects.for_org(org).filter(body=body).exists()
-    assert Journey.objects.for_org(org).count() == 3
+    # Three journeys as they are today, plus the to-be version of one of them.
+    assert Journey.objects.for_org(org).filter(version="as_is").count() == 3
+    assert Journey.objects.for_org(org).filter(version="to_be", counterpart__isnull=False).count() == 1
     for journey in Journey.objects.for_org(org):
         touchpoints = Touchpoint.objects.for_org(org).filter(journey=journey)
         assert 4 <= touchpoints.count() <= 6

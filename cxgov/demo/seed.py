@@ -28,18 +28,37 @@ from cxgov.tenancy.roles import Role
 from cxgov.tenancy.services import api_token_create, api_token_revoke, membership_set, organization_create
 from governance.models import Body, BodyMember
 from governance.services import body_create, body_member_add
-from initiatives.models import Initiative
-from initiatives.services import initiative_create, kpi_create, milestone_create, risk_create
-from maturity.models import Assessment, MaturitySnapshot
-from maturity.services import answer_set, assessment_create, assessment_submit, maturity_snapshot_from_assessment
+from initiatives.models import Initiative, Milestone, StatusReport
+from initiatives.services import (
+    initiative_create,
+    initiative_team_set,
+    initiative_update,
+    kpi_create,
+    milestone_create,
+    milestone_update,
+    risk_create,
+    status_report_create,
+)
+from maturity.models import Assessment, LeverTarget
+from maturity.services import (
+    answer_set,
+    assessment_create,
+    assessment_submit,
+    lever_target_set,
+    maturity_scores_compute,
+)
 from voc.models import Channel, DataSource, Journey, JourneyStage, Metric, Product, Segment, Touchpoint
 from voc.services import (
     journey_create,
     journey_stage_create,
+    journey_stage_delete,
+    journey_to_be_create,
+    journey_update,
     product_create,
     responses_record,
     segment_create,
     touchpoint_create,
+    touchpoint_delete,
 )
 
 # Readable on purpose (it is printed for the demo), long enough and uncommon enough to pass the
@@ -424,6 +443,31 @@ def _journeys(org: Organization, users: dict[str, User]) -> dict[str, Touchpoint
     return result
 
 
+def _journey_to_be(org: Organization, users: dict[str, User]) -> None:
+    """The to-be version of account opening: identity is checked inside the application form, so
+    the separate verification stage disappears. Created once; a re-run leaves it as it is."""
+    as_is = Journey.objects.for_org(org).filter(name="Account opening", version=Journey.Version.AS_IS).first()
+    if as_is is None or as_is.counterpart_id is not None:
+        return
+    to_be = journey_to_be_create(org=org, journey=as_is)
+    journey_update(org=org, journey=to_be, data={
+        "description": "Open an account in one sitting: identity is checked inside the application, "
+                       "and the card works in the app before it arrives.",
+    })
+    stages = {s.name: s for s in JourneyStage.objects.for_org(org).filter(journey=to_be)}
+    for tp in Touchpoint.objects.for_org(org).filter(journey=to_be, stage=stages["Verify identity"]):
+        touchpoint_delete(org=org, touchpoint=tp)
+    journey_stage_delete(org=org, stage=stages["Verify identity"])
+    touchpoint_create(
+        org=org, journey=to_be, name="Identity check inside the application", stage=stages["Apply"],
+        channel=Channel.APP, owner=users["admin"], is_moment_of_truth=True,
+    )
+    touchpoint_create(
+        org=org, journey=to_be, name="Virtual card in the app", stage=stages["Activate"],
+        channel=Channel.APP, owner=users["cx.lead"], is_moment_of_truth=True,
+    )
+
+
 def _governance(org: Organization, users: dict[str, User]) -> dict[str, Body]:
     bodies = {b.name: b for b in Body.objects.for_org(org)}
     for kind, name, mandate, cadence, members in BODIES:
@@ -438,6 +482,96 @@ def _governance(org: Organization, users: dict[str, User]) -> dict[str, Body]:
                 area=area, role_in_body=role,
             )
     return bodies
+
+
+def _governance_programme(org: Organization, users: dict[str, User], bodies: dict[str, Body]) -> None:
+    """RACI rows, two steering meetings with decisions, the charter and budget, roadmap statuses,
+    SWOT and change map, and three CX goals. Idempotent: each part is added only when missing."""
+    from governance import services as gov
+    from governance.models import Charter, Decision, Goal, Meeting, RaciAssignment, SwotItem
+
+    steering, core = bodies["CX steering committee"], bodies["Core CX team"]
+    lead, executive, ambassador = users["cx.lead"], users["executive"], users["ambassador"]
+    if not RaciAssignment.objects.for_org(org).exists():
+        cells: dict[tuple[str, str], str] = {}
+        for lever in Lever.objects.for_org(org).filter(is_active=True).order_by("position")[:4]:
+            row = f"lever:{lever.pk}"
+            cells.update({(row, f"body:{steering.pk}"): "A", (row, f"body:{core.pk}"): "R",
+                          (row, f"user:{lead.pk}"): "C", (row, f"user:{ambassador.pk}"): "I"})
+        for journey in Journey.objects.for_org(org).order_by("name")[:2]:
+            row = f"journey:{journey.pk}"
+            cells.update({(row, f"user:{lead.pk}"): "A", (row, f"body:{bodies['CX ambassadors network'].pk}"): "R",
+                          (row, f"user:{executive.pk}"): "I"})
+        for initiative in Initiative.objects.for_org(org).order_by("id")[:3]:
+            row = f"initiative:{initiative.pk}"
+            cells.update({(row, f"user:{executive.pk}"): "A", (row, f"body:{core.pk}"): "R",
+                          (row, f"body:{steering.pk}"): "I"})
+        gov.raci_matrix_save(org=org, cells=cells)
+    if not Meeting.objects.for_org(org).filter(body=steering).exists():
+        today = timezone.localdate()
+        members = list(steering.members.all())
+        first = gov.meeting_create(
+            org=org, body=steering, date=today - dt.timedelta(days=70), attendees=members,
+            agenda="Quarterly NPS review\nMortgage journey: abandonment at the income step\nCX budget",
+            minutes="NPS fell 4 points in the mortgage journey. The committee approved the simulator redesign.",
+        )
+        second = gov.meeting_create(
+            org=org, body=steering, date=today - dt.timedelta(days=10), attendees=members[:3],
+            agenda="Progress of the short-term wins\nAmbassadors network", minutes="Two wins delivered on time.",
+        )
+        for meeting, text, owner, due, status in (
+            (first, "Redesign the mortgage simulator's income step", lead, -20, Decision.Status.OPEN),
+            (first, "Publish the CX charter on the intranet", lead, -50, Decision.Status.DONE),
+            (first, "Add CX goals to the branch managers' objectives", executive, 30, Decision.Status.OPEN),
+            (second, "Train ten new ambassadors in the contact centre", ambassador, 25, Decision.Status.OPEN),
+            (second, "Report the cost of complaints per journey", lead, -3, Decision.Status.OPEN),
+        ):
+            gov.decision_create(org=org, body=steering, meeting=meeting, text=text, owner=owner,
+                                due_date=today + dt.timedelta(days=due), status=status)
+    if not Charter.objects.for_org(org).exists():
+        gov.charter_update(
+            org=org, vision="Banking that is easy, fair and human at every moment that matters to our customers.",
+            guidelines=["satisfaction_loyalty", "customer_cost", "lifetime_value"],
+            custom_guidelines=["Fix the moments of truth first"],
+            roi_indicators=["retention", "cost_to_serve", "complaints"],
+            custom_roi_indicators=["Mortgage applications completed online"],
+        )
+        year = timezone.localdate().year
+        gov.budget_year_set(org=org, year=year - 1, planned=Decimal("180000"), note="Pilot year")
+        gov.budget_year_set(org=org, year=year, planned=Decimal("250000"))
+    steps = gov.roadmap_ensure(org=org)
+    if all(step.status == "not_started" for step in steps):
+        today = timezone.localdate()
+        plan = [("done", "CX SWOT presented to the board", -300, -240),
+                ("done", "Steering committee constituted with five executives", -240, -200),
+                ("done", "Vision agreed in the charter", -200, -150),
+                ("in_progress", "Town halls in every region; intranet page", -150, 30),
+                ("in_progress", "Map of promoters and detractors; ambassadors network", -90, 60),
+                ("in_progress", "Three short-term wins planned", -60, 30)]
+        for step, (status, evidence, start, end) in zip(steps, plan, strict=False):
+            gov.roadmap_step_update(org=org, step=step, status=status, evidence=evidence,
+                                    start_date=today + dt.timedelta(days=start),
+                                    end_date=today + dt.timedelta(days=end))
+    if not SwotItem.objects.for_org(org).exists():
+        for quadrant, text in (("strength", "Trusted brand in the regions"), ("strength", "Large branch network"),
+                               ("weakness", "Slow mortgage approval"), ("weakness", "Siloed complaint handling"),
+                               ("opportunity", "Customers want self-service"), ("threat", "Digital banks")):
+            gov.swot_item_add(org=org, quadrant=quadrant, text=text)
+        for name, area, stance, influence in (("Raúl Gil", "Retail lending", "promoter", "high"),
+                                              ("Elena Martín", "Finance", "neutral", "high"),
+                                              ("Andrés Molina", "Risk", "detractor", "medium")):
+            gov.change_stakeholder_add(org=org, name=name, area=area, stance=stance, influence=influence)
+    if not Goal.objects.for_org(org).exists():
+        metrics = {m.code: m for m in Metric.objects.for_org(org)}
+        year_start = timezone.localdate().replace(month=1, day=1)
+        quarter = timezone.localdate()
+        goals = [("nps", {"body": steering}, "year", year_start, "20"),
+                 ("csat", {"user": lead}, "quarter", quarter, "80"),
+                 ("ces", {"user": ambassador}, "quarter", quarter, "5")]
+        for code, owner, kind, start, target in goals:
+            if code in metrics:
+                gov.goal_create(org=org, metric=metrics[code], period_kind=kind, period_start=start, target=target,
+                                **owner)
 
 
 def _initiatives(
@@ -484,6 +618,95 @@ def _initiatives(
             )
 
 
+# The PMO's working data on the demo initiatives: roadmap step, team, schedule dependencies,
+# status-report history (one open initiative left without a recent report, so it shows as stale)
+# and a few more risks. title → (transformation step, team, [(days ago, health, summary, next steps)]).
+PMO_DETAILS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[int, str, str, str], ...]]] = {
+    "Call back every NPS detractor within 48 hours": ("short_term_wins", ("ambassador", "integrator"), (
+        (40, "green", "Pilot teams call back 91% of detractors within 48 hours.", "Train the remaining teams."),
+        (26, "amber", "Summer rota leaves two teams short; callbacks slipped to 72 hours.", "Borrow branch staff."),
+        (12, "green", "Back under 48 hours in every team; 31% of called detractors now passive or better.",
+         "Extend to CSAT detractors."),
+    )),
+    "Fix the video identity check on older phones": ("empowerment", ("admin", "integrator"), (
+        (30, "green", "Supplier confirmed the root cause: camera API on Android 9 and older.", "Agree SDK date."),
+        (9, "amber", "New SDK date slipped by three weeks.", "Escalate to the supplier's account manager."),
+    )),
+    "Mortgage status tracker in the app": ("short_term_wins", ("ambassador",), (
+        (35, "green", "Prototype tested with 14 applicants; all found their status in under 10 seconds.",
+         "Specify the status events with the lending team."),
+        (20, "amber", "Lending system publishes events only nightly.", "Decide on the nightly-batch first release."),
+    )),
+    "Resolve on the first call": ("empowerment", ("cx.lead",), (
+        (13, "green", "Refund limits approved; agents trained in two of five sites.", "Finish training."),
+    )),
+    "Mortgage advice training for branch advisors": ("institutionalisation", ("cx.lead",), ()),
+    "Single customer view for advisors": ("consolidation", (), (
+        (10, "green", "Business case approved; three vendors invited.", "Vendor demos next month."),
+    )),
+    "CX objectives in management bonuses": ("institutionalisation", ("cx.lead",), (
+        (25, "red", "Remuneration committee postponed the proposal to next year.", "Re-propose with pilot data."),
+    )),
+    "Simplify the online account application": ("short_term_wins", ("admin",), ()),
+    "Complaint root-cause taxonomy": ("short_term_wins", (), ()),
+    "CX vision and guidelines charter": ("vision", (), ()),
+    "Research the digital-starter persona": ("urgency", (), ()),
+    "Plain-language fee communication": ("communication", (), ()),
+}
+PMO_RISKS: tuple[tuple[str, str, int, int, str, str], ...] = (
+    ("Mortgage status tracker in the app", "App release freeze over the Christmas period", 4, 4,
+     "Ship the tracker behind a feature flag before the freeze", "Release to staff only, then customers in January"),
+    ("Resolve on the first call", "Agents unsure when a refund is allowed", 3, 3,
+     "One-page decision guide on every desk", "Team leaders approve refunds by chat for the first month"),
+    ("Mortgage advice training for branch advisors", "Advisors cannot be released from branches in the peak", 4, 3,
+     "Train in two-hour slots before opening", ""),
+)
+
+
+def _pmo(org: Organization, users: dict[str, User]) -> None:
+    """Roadmap steps, teams, milestone start dates and dependencies, status reports and extra risks
+    on the demo initiatives; each part only where it is missing, so a re-run changes nothing."""
+    today = timezone.localdate()
+    initiatives = {i.title: i for i in Initiative.objects.for_org(org).prefetch_related("team", "risks")}
+    reported = set(StatusReport.objects.for_org(org).values_list("initiative_id", flat=True))
+    for title, (step, team, reports) in PMO_DETAILS.items():
+        initiative = initiatives.get(title)
+        if initiative is None:
+            continue
+        if not initiative.transformation_step:
+            initiative_update(org=org, initiative=initiative, transformation_step=step)
+        if team and not initiative.team.all():
+            initiative_team_set(org=org, initiative=initiative, team=[users[key] for key in team])
+        if initiative.pk not in reported:
+            for days_ago, health, summary, next_steps in sorted(reports, key=lambda r: -r[0]):
+                status_report_create(org=org, initiative=initiative, health=health, summary=summary,
+                                     next_steps=next_steps, by=initiative.owner or users["cx.lead"],
+                                     reported_on=today - dt.timedelta(days=days_ago))
+    milestones = (
+        Milestone.objects.for_org(org).prefetch_related("depends_on").order_by("initiative_id", "due_date", "id")
+    )
+    previous: dict[int, Milestone] = {}
+    for milestone in milestones:
+        before = previous.get(milestone.initiative_id)
+        changes: dict[str, Any] = {}
+        if milestone.start_date is None and milestone.due_date is not None:
+            initiative = next(i for i in initiatives.values() if i.pk == milestone.initiative_id)
+            start = before.due_date + dt.timedelta(days=1) if before and before.due_date else initiative.start_date
+            if start is not None and start <= milestone.due_date:
+                changes["start_date"] = start
+        if before is not None and not milestone.depends_on.all():
+            changes["depends_on"] = [before]
+        if changes:
+            milestone_update(org=org, milestone=milestone, **changes)
+        previous[milestone.initiative_id] = milestone
+    for title, description, probability, impact, mitigation, contingency in PMO_RISKS:
+        initiative = initiatives.get(title)
+        if initiative is None or any(r.description == description for r in initiative.risks.all()):
+            continue
+        risk_create(org=org, initiative=initiative, description=description, probability=probability,
+                    impact=impact, owner=initiative.owner, mitigation=mitigation, contingency=contingency)
+
+
 def _assessment(org: Organization, users: dict[str, User]) -> None:
     assessment = Assessment.objects.for_org(org).filter(title=ASSESSMENT_TITLE).first()
     if assessment is None:
@@ -503,10 +726,16 @@ def _assessment(org: Organization, users: dict[str, User]) -> None:
             answer_set(org=org, assessment=assessment, practice=practice, stage_level=level,
                        evidence="Consensus of the steering committee review.")
         assessment = assessment_submit(org=org, assessment=assessment)
-    if assessment.status == Assessment.Status.SUBMITTED and not (
-        MaturitySnapshot.objects.for_org(org).filter(assessment=assessment).exists()
-    ):
-        maturity_snapshot_from_assessment(org=org, assessment=assessment)
+    if not LeverTarget.objects.for_org(org).exists():
+        # Targets for the year: one stage up on every lever, two on the customer-facing ones.
+        by = timezone.localdate() + dt.timedelta(days=365)
+        for lever in Lever.objects.for_org(org).filter(is_active=True):
+            current = max(CONSENSUS.get(lever.code, (2,)))
+            bump = 2 if lever.code in ("voc_measurement", "experience_design", "channels_interactions") else 1
+            lever_target_set(org=org, lever=lever, target_level=min(current + bump, 5), target_date=by)
+    if assessment.status == Assessment.Status.SUBMITTED:
+        # Idempotent: a snapshot is stored only when the scores differ from the latest one.
+        maturity_scores_compute(org=org)
 
 
 def _weighted(rng: random.Random, weights: list[float]) -> int:
@@ -620,11 +849,84 @@ def _responses(org: Organization, slug: str, count: int, touchpoints: dict[str, 
         report.responses_duplicate += result.duplicates
 
 
+LOOP_ROOT_CAUSES = (
+    ("Long waiting time", "Queues, callbacks or processing took longer than promised."),
+    ("Wrong or incomplete information", "The customer was told something inaccurate or not told enough."),
+    ("Process too complex", "Too many steps, documents or channels for what the customer wanted."),
+    ("Staff attitude", "The customer felt ignored, rushed or treated without empathy."),
+    ("System outage", "The app, website or a back-office system failed during the interaction."),
+)
+
+
+def _closing_the_loop(org: Organization, users: dict[str, User]) -> None:
+    """Root causes, follow-up cases closed over the last months (so the root-cause matrix shows
+    recurring causes) and one distributed insight. Idempotent: it completes, never doubles."""
+    from voc.models import FollowUpCase, Insight, RootCause
+    from voc.services import (
+        case_close,
+        case_contact,
+        insight_create,
+        insight_distribute,
+        journey_stakeholders_set,
+        root_cause_create,
+    )
+
+    causes = {c.name: c for c in RootCause.objects.for_org(org)}
+    for name, description in LOOP_ROOT_CAUSES:
+        if name not in causes:
+            causes[name] = root_cause_create(org=org, name=name, description=description)
+    cases = FollowUpCase.objects.for_org(org)
+    if not cases.filter(status__in=["resolved", "closed"]).exists():
+        rng = random.Random(f"{org.slug}-loop")
+        lead = users["cx.lead"]
+        weights = [5, 3, 2, 1, 1]
+        opened = list(cases.filter(status="open").select_related("touchpoint").order_by("id"))
+        to_close, to_contact = opened[: len(opened) * 2 // 3], opened[len(opened) * 2 // 3:][:5]
+        now = timezone.now()
+        for case in to_close:
+            cause = causes[LOOP_ROOT_CAUSES[_weighted(rng, weights)][0]]
+            closed = case_close(org=org, by=lead, case=case, root_cause=cause, status="resolved",
+                                resolution="Called the customer back and fixed the issue.")
+            # Spread over the last five months, so the outer loop has history to count.
+            closed_at = now - dt.timedelta(days=rng.randint(0, 150))
+            cases.filter(pk=closed.pk).update(closed_at=closed_at, opened_at=closed_at - dt.timedelta(days=2),
+                                              due_date=(closed_at + dt.timedelta(days=5)).date())
+        for case in to_contact:
+            case_contact(org=org, by=lead, case=case, note="Left a message; waiting for the customer.")
+    journey = Journey.objects.for_org(org).filter(name="Account opening").order_by("id").first()
+    if journey is not None and not Insight.objects.for_org(org).filter(journey=journey).exists():
+        journey_stakeholders_set(org=org, journey=journey, users=[users["executive"], users["ambassador"]])
+        touchpoints = list(Touchpoint.objects.for_org(org).filter(journey=journey, is_moment_of_truth=True))
+        insight = insight_create(
+            org=org, by=users["cx.lead"], journey=journey, touchpoints=touchpoints,
+            title="Identity checks lose new customers",
+            body="Detractors of the account opening journey mostly mention the video identity check: it "
+                 "fails on older phones and the retry asks for every document again. Fixing the retry "
+                 "is the quickest win on this journey.",
+            links=[{"url": "https://www.example.com/research/identity-check", "note": "Usability study"}],
+        )
+        insight_distribute(org=org, by=users["cx.lead"], insight=insight)
+
+
 def _token(org: Organization, user: User) -> str:
     for token in ApiToken.objects.active().filter(organization=org, user=user, name=TOKEN_NAME):
         api_token_revoke(org=org, user=user, token_id=token.pk)
     _token_obj, raw = api_token_create(org=org, user=user, name=TOKEN_NAME)
     return raw
+
+
+def _ambassador_grants(org: Organization, users: dict[str, User], touchpoints: dict[str, Touchpoint]) -> None:
+    """The demo ambassador may log feedback on the touchpoints they own (grants only added)."""
+    from voc.selectors import touchpoint_grants
+    from voc.services import touchpoint_ambassadors_set
+
+    ambassador = users["ambassador"]
+    grants = touchpoint_grants(org=org)
+    for touchpoint in touchpoints.values():
+        granted = grants.get(touchpoint.pk, set())
+        if touchpoint.owner_id == ambassador.pk and ambassador.pk not in granted:
+            others = list(User.objects.filter(pk__in=granted))
+            touchpoint_ambassadors_set(org=org, touchpoint=touchpoint, users=[*others, ambassador])
 
 
 @transaction.atomic
@@ -637,10 +939,15 @@ def seed(*, slug: str = "demo", responses: int = DEFAULT_RESPONSES) -> SeedRepor
     report = SeedReport(org=org)
     users = _users(org, slug)
     touchpoints = _journeys(org, users)
+    _ambassador_grants(org, users, touchpoints)
+    _journey_to_be(org, users)
     bodies = _governance(org, users)
     _initiatives(org, users, touchpoints, bodies)
+    _pmo(org, users)
     _assessment(org, users)
     _responses(org, slug, responses, touchpoints, report)
+    _closing_the_loop(org, users)
+    _governance_programme(org, users, bodies)
     report.token = _token(org, users["integrator"])
     report.logins = [(users[key].email, DEMO_PASSWORD, role.value) for key, role, _name in USERS]
     return report

@@ -114,6 +114,9 @@ class TenantModelSerializer(serializers.ModelSerializer):
             if "organization" not in constraint.fields or constraint.expressions:
                 continue
             others = [f for f in constraint.fields if f != "organization"]
+            if not others:
+                # One row per organization (a charter): the endpoint decides create-or-replace.
+                continue
             lookup = {}
             for name in others:
                 if name in attrs:

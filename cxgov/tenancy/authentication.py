@@ -43,6 +43,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # The token, not the session, decides the organization of an API request.
         request._request.org = membership.organization
         request._request.membership = membership
+        # Read by ApiRequestLogMiddleware: only token requests are recorded as API activity.
+        request._request.api_token = token
         # Messages in the token user's language, else the organization's (as on the HTML side).
         translation.activate(token.user.language or membership.organization.language)
         return token.user, token

@@ -1,11 +1,17 @@
 """Resolve the request's current organization once, from the signed-in user's memberships."""
 
+import logging
+import time
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .models import ApiRequestLog
 from .selectors import membership_current
+
+logger = logging.getLogger(__name__)
 
 SESSION_ORG_KEY = "cxgov_org_id"
 
@@ -44,4 +50,33 @@ class CurrentOrganizationMiddleware:
             response.headers["Content-Language"] = translation.get_language()
         finally:
             translation.activate(previous)
+        return response
+
+
+class ApiRequestLogMiddleware:
+    """Records each API request authenticated with a bearer token: one INSERT, after the response.
+
+    ``BearerTokenAuthentication`` marks the request with its token (``request.api_token``); requests
+    without one (the browser session, anonymous callers, invalid tokens) are not logged. It runs
+    outside the view's transaction (``ATOMIC_REQUESTS`` wraps the view only), so a request that
+    failed with a 500 and rolled back is still recorded. Logging must never break the API: a failed
+    INSERT is reported to the log and the response goes out unchanged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        response = self.get_response(request)
+        token = getattr(request, "api_token", None)
+        if token is not None:
+            duration_ms = int((time.monotonic() - started) * 1000)
+            try:
+                ApiRequestLog.objects.create(
+                    organization_id=token.organization_id, token=token, method=request.method[:8],
+                    path=request.path[:300], status_code=response.status_code, duration_ms=duration_ms,
+                )
+            except DatabaseError:
+                logger.exception("could not record the API request %s %s", request.method, request.path)
         return response

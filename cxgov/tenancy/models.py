@@ -252,6 +252,11 @@ class TenantScoped(models.Model):
                 errors[field.name] = [str(_("Not found in this organization."))]
         return errors
 
+    def get_additional_data(self) -> dict[str, Any]:
+        """Stored with every audit entry of this object (django-auditlog calls it): the audit trail
+        page reads an organization's entries by this key, so no entry shows in another's trail."""
+        return {"organization_id": self.organization_id}
+
     def _get_unique_checks(self, exclude=None, include_meta_constraints=False):  # noqa: ANN001, ANN202
         # Django runs unique checks through the default manager, which refuses unscoped queries.
         # References never cross organizations (see save()), so "unique" means unique within the
@@ -356,3 +361,42 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class ApiRequestLog(TenantScoped):
+    """One API request made with a bearer token: what the integrator page shows as recent activity.
+
+    Written by ``ApiRequestLogMiddleware`` with a single INSERT per token request (session requests of
+    the browser are not logged). The path is stored without its query string, so secrets passed as
+    parameters never land here. Rows older than ``API_REQUEST_LOG_DAYS`` are pruned by a daily task.
+    """
+
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("token"),
+    )
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API requests")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "token", "-at"], name="tenancy_apilog_org_token_at"),
+            models.Index(fields=["at"], name="tenancy_apilog_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status_code}"
+
+    @property
+    def status_class(self) -> str:
+        """``2xx``, ``3xx``, ``4xx`` or ``5xx``."""
+        return f"{self.status_code // 100}xx"
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
 
-from .models import ApiToken, Membership, Organization, User
+from django.db.models import Count, Q, QuerySet
+
+from .models import ApiRequestLog, ApiToken, Membership, Organization, User
 
 
 def membership_current(*, user: User, org_id: int | None) -> Membership | None:
@@ -60,3 +62,27 @@ def api_token_authenticate(*, raw: str) -> tuple[ApiToken, Membership] | None:
     membership.organization = token.organization
     membership.user = token.user
     return token, membership
+
+
+def api_requests_recent(*, org: Organization, user: User, limit: int = 50) -> list[ApiRequestLog]:
+    """The latest API requests made with ``user``'s tokens in ``org``, newest first (one query)."""
+    return list(
+        ApiRequestLog.objects.for_org(org).filter(token__user=user).select_related("token")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def api_request_counts(*, org: Organization, user: User, since: datetime) -> dict[str, int]:
+    """Requests of ``user``'s tokens in ``org`` since ``since``, by status class (one query).
+
+    Returns ``{"total", "2xx", "3xx", "4xx", "5xx"}``.
+    """
+    classes = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx": (500, 600)}
+    counts = ApiRequestLog.objects.for_org(org).filter(token__user=user, at__gte=since).aggregate(
+        total=Count("id"),
+        **{
+            f"s{name}": Count("id", filter=Q(status_code__gte=low, status_code__lt=high))
+            for name, (low, high) in classes.items()
+        },
+    )
+    return {"total": counts["total"] or 0, **{name: counts[f"s{name}"] or 0 for name in classes}}

@@ -52,3 +52,24 @@ def heartbeat() -> dict[str, int]:
 def organization_ping(*, org: Organization) -> dict[str, Any]:
     """Round trip through the broker for one organization (used by health checks and tests)."""
     return {"organization": org.slug, "name": org.name}
+
+
+API_REQUEST_LOG_DAYS = 30
+
+
+@shared_task(acks_late=True)
+def api_request_logs_prune(days: int = API_REQUEST_LOG_DAYS) -> int:
+    """Daily: delete API activity older than ``days`` in every organization; returns how many rows.
+
+    Idempotent (a second run finds nothing older). One DELETE, since nothing points at these rows.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import ApiRequestLog
+
+    cutoff = timezone.now() - timedelta(days=days)
+    # unscoped(): a system job over every organization's log, keyed by age only.
+    deleted, _by_model = ApiRequestLog.objects.unscoped().filter(at__lt=cutoff).delete()
+    return deleted

@@ -77,3 +77,17 @@ def label(model: type[Any]) -> str:
 
 def field_id(item: tuple[type[Any], models.Field]) -> str:
     return f"{item[0]._meta.label}.{item[1].name}"
+
+
+def set_reference(obj: TenantScoped, field: models.Field, value: TenantScoped) -> None:
+    """Point ``obj.field`` at ``value``, clearing sibling references a model declares exclusive.
+
+    A model whose rows point at exactly one of several targets (a RACI row is about a lever, a
+    journey or an initiative) lists those fields in ``exclusive_fk_groups``.
+    """
+    for group in getattr(type(obj), "exclusive_fk_groups", ()):
+        if field.name in group:
+            for other in group:
+                if other != field.name:
+                    setattr(obj, other, None)
+    setattr(obj, field.name, value)

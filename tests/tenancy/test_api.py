@@ -25,6 +25,13 @@ from .helpers import make
 
 REGISTRY = [(prefix, viewset, basename) for prefix, viewset, basename in api_urls.router.registry]
 REGISTRY_IDS = [basename for _p, _v, basename in REGISTRY]
+READ_ONLY = [entry for entry in REGISTRY if not hasattr(entry[1], "create")]
+
+
+def reader_role(viewset) -> str:
+    """A role the role table lets read this endpoint (CX lead when allowed, as before, else admin)."""
+    read_op = getattr(viewset, "read_op", None) or Op.PROGRAMME_VIEW
+    return "cx_lead" if role_allows(Role.CX_LEAD, read_op) else "admin"
 
 
 def assert_error_shape(body) -> None:
@@ -253,40 +260,43 @@ def test_detail_of_another_organizations_row_is_404_like_a_missing_one(
 @pytest.mark.parametrize("entry", REGISTRY, ids=REGISTRY_IDS)
 def test_list_query_count_does_not_grow_with_rows(entry, org_a, users_a, client):
     prefix, viewset, _basename = entry
-    client.force_login(users_a["cx_lead"])
+    client.force_login(users_a[reader_role(viewset)])
     url = f"/api/v1/{prefix}/?page_size=500"
 
-    def count_queries(expected_rows: int) -> int:
+    def count_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200
-        assert response.json()["count"] == expected_rows
+        assert response.json()["count"] == viewset.model.objects.for_org(org_a).count()
         return len(queries)
 
-    base = viewset.model.objects.for_org(org_a).count()
+    # Some models are capped or created lazily per organization (one charter; the eight roadmap
+    # steps appear on first read): warm the endpoint first and read the expected count, not assume it.
+    client.get(url)
     for _ in range(3):
         make(viewset.model, org_a)
-    with_3 = count_queries(base + 3)
+    with_few = count_queries()
     for _ in range(27):
         make(viewset.model, org_a)
-    assert count_queries(base + 30) == with_3
+    assert count_queries() == with_few
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("entry", REGISTRY, ids=REGISTRY_IDS)
 def test_every_role_may_read(entry, role, org_a, users_a, token_client):
+    """Every role the endpoint's ``read_op`` grants may read it (programme.view: every role); others get 403."""
     prefix, viewset, _basename = entry
-    assert role_allows(role, Op.PROGRAMME_VIEW)
+    expected = 200 if role_allows(role, getattr(viewset, "read_op", None) or Op.PROGRAMME_VIEW) else 403
     own = make(viewset.model, org_a)
     client = token_client(org_a, users_a[role.value])
-    assert client.get(f"/api/v1/{prefix}/").status_code == 200
-    assert client.get(f"/api/v1/{prefix}/{own.pk}/").status_code == 200
+    assert client.get(f"/api/v1/{prefix}/").status_code == expected
+    assert client.get(f"/api/v1/{prefix}/{own.pk}/").status_code == expected
     assert client.get("/api/v1/me/").json()["role"] == role.value
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("entry", REGISTRY, ids=REGISTRY_IDS)
+@pytest.mark.parametrize("entry", READ_ONLY, ids=[e[2] for e in READ_ONLY])
 def test_read_only_endpoints_refuse_writes(entry, org_a, users_a, token_client):
     prefix, viewset, _basename = entry
     client = token_client(org_a, users_a["admin"])

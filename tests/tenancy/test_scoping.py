@@ -9,7 +9,16 @@ from django.db.models import Count
 from cxgov.tenancy.models import TenantScoped, TenantScopeError
 from tests.factories import FACTORIES
 
-from .helpers import DOMAIN_APPS, field_id, label, make, tenant_fk_fields, tenant_m2m_fields, tenant_models
+from .helpers import (
+    DOMAIN_APPS,
+    field_id,
+    label,
+    make,
+    set_reference,
+    tenant_fk_fields,
+    tenant_m2m_fields,
+    tenant_models,
+)
 
 MODELS = tenant_models()
 
@@ -113,7 +122,7 @@ def test_related_managers_work_from_an_instance(model_field, bare_orgs):
     parent = getattr(child, field.name)
     if parent is None:
         parent = make(field.related_model, org_a)
-        setattr(child, field.name, parent)
+        set_reference(child, field, parent)
         child.save()
     parent = field.related_model.objects.for_org(org_a).get(pk=parent.pk)
     related = getattr(parent, field.remote_field.get_accessor_name())
