@@ -109,3 +109,24 @@ def token_client() -> Callable[[Organization, User], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request: pytest.FixtureRequest):
+    """Tasks run in-process for every test except those marked ``redis``.
+
+    With REDIS_URL set (CI) the app is configured for the real broker. The suite's tests assert what
+    a task does, not how it travels, so they run it eagerly; the tests marked ``redis`` start a real
+    worker and prove delivery, acknowledgement and retries through the broker.
+    """
+    from cxgov.celery import app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
