@@ -9,6 +9,8 @@ urlpatterns = [
     path("inbox/", include("cxgov.inbox.urls")),
     path("webhooks/", include("cxgov.webhooks.urls")),
     path("levers/", include("cem_levers.urls")),
+    # The outer loop reads and creates initiatives, so its pages belong to initiatives (see there).
+    path("voc/root-causes/", include("initiatives.urls_outer_loop")),
     path("voc/", include("voc.urls")),
     path("initiatives/", include("initiatives.urls")),
     path("governance/", include("governance.urls")),

@@ -1,9 +1,8 @@
-"""Pages of closing the loop: follow-up cases (inner loop), the root-cause list and matrix (outer
-loop) and insights (the Distribute step). Thin: forms parse, services decide, selectors read.
+"""Pages of closing the loop: follow-up cases (inner loop), the root-cause list, and insights (the
+Distribute step). Thin: forms parse, services decide, selectors read.
 
-The outer-loop actions create and read initiatives, so the two views that need them call
-``initiatives.outer_loop`` (the service the design places in the initiatives app); nothing else in
-voc imports initiatives.
+The outer-loop pages (the root-cause matrix and "create initiative from this root cause") read and
+create initiatives, so they live in ``initiatives.views_outer_loop``: voc never imports initiatives.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView, TemplateView, View
+from django.views.generic import DetailView, ListView, TemplateView
 
 from cxgov.tenancy.roles import Op, role_allows
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
@@ -30,7 +29,6 @@ from .forms_loop import (
     CaseContactForm,
     CaseDueForm,
     CaseFilterForm,
-    InitiativeFromRootCauseForm,
     InsightForm,
     RootCauseForm,
     RootCauseRenameForm,
@@ -256,65 +254,6 @@ class RootCauseUpdateView(_RedirectGetMixin, OrgView, TenantObjectMixin, DetailV
             for text in exc.messages:
                 messages.error(request, f"{cause.name}: {text}")
         return redirect("voc:rootcause-list")
-
-
-class RootCauseMatrixView(OrgView, TemplateView):
-    """The outer loop: closed cases per touchpoint × root cause, recurring ones highlighted, the
-    initiatives created from each pair and, once delivered, their impact."""
-
-    template_name = "voc/loop/rootcause_matrix.html"
-    months = 6
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from initiatives.outer_loop import initiative_impact, initiatives_from_root_causes
-
-        context = super().get_context_data(**kwargs)
-        matrix = selectors.root_cause_matrix(org=self.org, months=self.months)
-        created = initiatives_from_root_causes(org=self.org)
-        pairs = []
-        for initiatives in created.values():
-            for initiative in initiatives:
-                pairs.append({
-                    "initiative": initiative, "impact": initiative_impact(org=self.org, initiative=initiative),
-                })
-        for row in matrix["rows"]:
-            for cell in row["cells"]:
-                cell["initiatives"] = created.get((row["touchpoint"].pk, cell["root_cause"].pk), [])
-        recurring = [
-            {"touchpoint": row["touchpoint"], **cell}
-            for row in matrix["rows"] for cell in row["cells"] if cell["recurring"]
-        ]
-        recurring.sort(key=lambda c: -c["n"])
-        context.update(
-            matrix=matrix, recurring=recurring, created=pairs, months=self.months,
-            can_create=role_allows(self.request.membership.role, Op.PROGRAMME_MANAGE),
-        )
-        return context
-
-
-class InitiativeFromRootCauseView(OrgView, View):
-    """POST: one step from a recurring root cause at a touchpoint to an initiative (status idea)."""
-
-    required_op = Op.PROGRAMME_MANAGE
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from initiatives.outer_loop import initiative_create_from_root_cause
-
-        form = InitiativeFromRootCauseForm(request.POST, org=self.org)
-        if not form.is_valid():
-            raise Http404  # an id of another organization is answered like a missing one
-        try:
-            initiative = initiative_create_from_root_cause(
-                org=self.org, by=request.user, root_cause=form.cleaned_data["root_cause"],
-                touchpoint=form.cleaned_data["touchpoint"],
-            )
-        except ValidationError as exc:
-            for text in exc.messages:
-                messages.error(request, text)
-            return redirect("voc:rootcause-matrix")
-        messages.success(request, _("Initiative created from the root cause; complete its plan."))
-        return HttpResponseRedirect(reverse("initiatives:initiative-detail", kwargs={"pk": initiative.pk}))
 
 
 # --- insights ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def loop(org_a, users_a):
 
 def test_roles_and_anonymous(loop, users_a, client):
     case = loop.case()
-    for name, op in (("voc:case-list", Op.PROGRAMME_VIEW), ("voc:rootcause-matrix", Op.PROGRAMME_VIEW),
+    for name, op in (("voc:case-list", Op.PROGRAMME_VIEW), ("outer_loop:rootcause-matrix", Op.PROGRAMME_VIEW),
                      ("voc:rootcause-list", Op.PROGRAMME_MANAGE), ("voc:insight-list", Op.PROGRAMME_VIEW),
                      ("voc:insight-mine", Op.PROGRAMME_VIEW), ("voc:insight-create", Op.PROGRAMME_MANAGE)):
         check_roles(reverse(name), users_a, op)
@@ -130,11 +130,11 @@ def test_root_cause_list_page(loop, users_a):
 def test_root_cause_matrix_page(loop, users_a):
     for _ in range(3):
         loop.closed_case()
-    page = signed_in(users_a["cx_lead"]).get(reverse("voc:rootcause-matrix")).content.decode()
+    page = signed_in(users_a["cx_lead"]).get(reverse("outer_loop:rootcause-matrix")).content.decode()
     assert "Long wait" in page and "loop-cell--recurring" in page
-    assert reverse("voc:rootcause-initiative") in page
-    executive_page = signed_in(users_a["executive"]).get(reverse("voc:rootcause-matrix")).content.decode()
-    assert reverse("voc:rootcause-initiative") not in executive_page
+    assert reverse("outer_loop:rootcause-initiative") in page
+    executive_page = signed_in(users_a["executive"]).get(reverse("outer_loop:rootcause-matrix")).content.decode()
+    assert reverse("outer_loop:rootcause-initiative") not in executive_page
 
 
 # --- pinned query counts ----------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_matrix_queries_are_pinned(loop, users_a, django_assert_num_queries):
             loop.closed_case(touchpoint=loop.other_touchpoint if i % 2 else None,
                              cause=loop.other_cause if i % 3 else None)
 
-    check_pinned_queries(client, reverse("voc:rootcause-matrix"), django_assert_num_queries, 10, grow)
+    check_pinned_queries(client, reverse("outer_loop:rootcause-matrix"), django_assert_num_queries, 10, grow)
 
 
 def test_insight_list_queries_are_pinned(loop, users_a, django_assert_num_queries):
