@@ -5,6 +5,7 @@ With nothing set it runs the embedded default: SQLite, eager Celery tasks, DEBUG
 chosen by the environment alone: ``DEBUG=false`` plus ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -22,7 +23,9 @@ DEBUG = env.bool("DEBUG", default=True)
 TESTING = env.bool("CXGOV_TESTING", default=False)
 
 _DEV_SECRET = "dev-only-insecure-key-never-use-in-production-3f9a1c"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
+# Read raw: django-environ treats a value starting with "$" as the name of another variable, and
+# a generated key may well start with "$".
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
 

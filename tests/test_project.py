@@ -140,6 +140,16 @@ def test_production_mode_reads_hosts_and_uses_hashed_static_files(no_dotenv) -> 
     assert s["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
+def test_a_secret_key_starting_with_a_dollar_is_taken_as_it_is(no_dotenv) -> None:
+    # Django's generated keys may start with "$"; django-environ would read such a value as the
+    # name of another variable (and leave production without its key).
+    key = "$" + get_random_secret_key()[1:]
+    script = "import django; from django.conf import settings as s; django.setup(); print(s.SECRET_KEY)"
+    done = _run(["-c", script], _env(DEBUG="false", SECRET_KEY=key, ALLOWED_HOSTS="cxgov.example.com"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == key
+
+
 def _passthrough_services() -> dict[str, str]:
     """Keep the run's DATABASE_URL / REDIS_URL, so the checks see the same backends as the suite."""
     return {k: os.environ[k] for k in ("DATABASE_URL", "REDIS_URL") if os.environ.get(k)}
@@ -148,6 +158,7 @@ def _passthrough_services() -> dict[str, str]:
 def test_readme_documents_every_environment_variable_the_settings_read() -> None:
     source = (BASE_DIR / "cxgov" / "settings.py").read_text()
     read = set(re.findall(r"\benv\.\w+\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    read |= set(re.findall(r"\bos\.environ\.get\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
     assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"} <= read
     readme = (BASE_DIR / "README.md").read_text()
     missing = sorted(name for name in read if f"| `{name}` |" not in readme)
