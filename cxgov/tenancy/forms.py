@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from .models import Organization, TenantScoped
 
@@ -42,26 +41,6 @@ class TenantModelForm(TenantFormMixin, forms.ModelForm):
         exclude = super()._get_validation_exclusions()
         exclude.discard("organization")
         return exclude
-
-    def validate_unique(self) -> None:
-        """Django's unique checks, each narrowed to the organization.
-
-        A field that is unique on its own (a one-to-one such as ``Journey.counterpart``) is checked
-        by Django with an unscoped query, which the fail-closed manager refuses. References never
-        cross organizations, so checking within the organization is the same check, and it leaks
-        nothing about other organizations.
-        """
-        exclude = self._get_validation_exclusions()
-        unique_checks, date_checks = self.instance._get_unique_checks(exclude=exclude)
-        scoped = [
-            (model, fields if "organization" in fields else ("organization", *fields))
-            for model, fields in unique_checks
-        ]
-        errors = self.instance._perform_unique_checks(scoped)
-        if date_checks:
-            raise NotImplementedError("unique_for_date on a tenant model is not scoped yet")
-        if errors:
-            self._update_errors(ValidationError(errors))
 
 
 class TenantForm(TenantFormMixin, forms.Form):

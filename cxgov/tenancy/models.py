@@ -270,6 +270,27 @@ class TenantScoped(models.Model):
         ]
         return scoped, date_checks
 
+    def _perform_date_checks(self, date_checks):  # noqa: ANN001, ANN202
+        # Django's unique_for_date/month/year checks, run against this organization's rows only
+        # (Django's own query names no organization, which the fail-closed manager refuses).
+        errors: dict[str, list] = {}
+        for model_class, lookup_type, field, unique_for in date_checks:
+            date = getattr(self, unique_for)
+            if date is None:
+                continue
+            if lookup_type == "date":
+                lookup = {f"{unique_for}__day": date.day, f"{unique_for}__month": date.month,
+                          f"{unique_for}__year": date.year}
+            else:
+                lookup = {f"{unique_for}__{lookup_type}": getattr(date, lookup_type)}
+            lookup[field] = getattr(self, field)
+            rows = model_class._default_manager.for_org(self.organization_id).filter(**lookup)
+            if not self._state.adding and self.pk is not None:
+                rows = rows.exclude(pk=self.pk)
+            if rows.exists():
+                errors.setdefault(field, []).append(self.date_error_message(lookup_type, field, unique_for))
+        return errors
+
     def clean(self) -> None:
         super().clean()
         errors = self.tenant_reference_errors()

@@ -145,3 +145,21 @@ def test_many_to_many_managers_work_from_an_instance(model_field, bare_orgs):
     assert [o.pk for o in getattr(obj, field.name).all()] == [target.pk]
     if not field.remote_field.hidden:
         assert obj.pk in {o.pk for o in getattr(target, field.remote_field.get_accessor_name()).all()}
+
+
+@pytest.mark.django_db
+def test_date_unique_checks_stay_within_the_organization(bare_orgs):
+    """unique_for_date-style checks see this organization's rows only, and never raise unscoped."""
+    import datetime as dt
+
+    from tests.factories import MilestoneFactory
+
+    org_a, org_b = bare_orgs
+    day = dt.date(2026, 3, 11)
+    MilestoneFactory(organization=org_a, title="Go live", due_date=day)
+    MilestoneFactory(organization=org_b, title="Launch", due_date=day)
+    checks = [(MilestoneFactory._meta.model, "date", "title", "due_date")]
+    clash = MilestoneFactory.build(organization=org_a, title="Go live", due_date=day)
+    assert "title" in clash._perform_date_checks(checks)
+    elsewhere = MilestoneFactory.build(organization=org_a, title="Launch", due_date=day)
+    assert elsewhere._perform_date_checks(checks) == {}
