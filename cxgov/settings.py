@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cxgov.webhooks.tasks.webhook_deliveries_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "webhooks-delivery-log-prune": {
+        "task": "cxgov.webhooks.tasks.webhook_deliveries_prune",
+        "schedule": crontab(hour=3, minute=5),
+    },
     "tenancy-api-request-log-prune": {
         "task": "cxgov.tenancy.tasks.api_request_logs_prune",
         "schedule": crontab(hour=3, minute=10),

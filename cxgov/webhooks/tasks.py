@@ -17,6 +17,8 @@ from .models import WebhookDelivery
 # A retry that is this late was lost (or we run without a broker): the sweeper sends it again.
 SWEEP_GRACE = timedelta(minutes=5)
 SWEEP_BATCH = 500
+# Finished deliveries (succeeded or failed for good) are kept this long for the delivery log.
+DELIVERY_LOG_DAYS = 30
 
 
 @org_task(bind=True, autoretry_for=(), max_retries=None)
@@ -53,3 +55,21 @@ def webhook_deliveries_sweep() -> int:
     for delivery in due:
         deliver_webhook.delay(org_id=delivery.organization_id, delivery_id=delivery.pk)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def webhook_deliveries_prune(days: int = DELIVERY_LOG_DAYS) -> int:
+    """Daily: delete finished deliveries older than ``days`` in every organization; returns how many.
+
+    Pending and retrying deliveries are kept whatever their age, so pruning never drops an event that
+    is still owed to a receiver. Idempotent: a second run finds nothing older.
+    """
+    Status = WebhookDelivery.Status
+    cutoff = timezone.now() - timedelta(days=days)
+    # unscoped(): a system job over every organization's log, keyed by age and status only.
+    deleted, _by_model = (
+        WebhookDelivery.objects.unscoped()
+        .filter(status__in=[Status.SUCCEEDED, Status.FAILED], created_at__lt=cutoff)
+        .delete()
+    )
+    return deleted

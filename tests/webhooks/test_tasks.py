@@ -15,8 +15,8 @@ from django.utils import timezone
 from cxgov.inbox.models import Notification
 from cxgov.webhooks import services, signing
 from cxgov.webhooks.models import WebhookDelivery, WebhookSubscription
-from cxgov.webhooks.tasks import deliver_webhook, webhook_deliveries_sweep
-from tests.factories import WebhookDeliveryFactory
+from cxgov.webhooks.tasks import deliver_webhook, webhook_deliveries_prune, webhook_deliveries_sweep
+from tests.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 
 
 def deliver(delivery: WebhookDelivery) -> str:
@@ -228,6 +228,28 @@ def test_the_sweeper_resends_overdue_retries_only(org_a, users_a, loopback, rece
     assert webhook_deliveries_sweep.apply().get() == 1
     assert sent == [{"org_id": org_a.pk, "delivery_id": overdue.pk}]
     assert {not_yet.pk, done.pk}.isdisjoint({s["delivery_id"] for s in sent})
+
+
+@pytest.mark.django_db
+def test_the_delivery_log_is_pruned_of_old_finished_deliveries_only(org_a, org_b):
+    sub_a = WebhookSubscriptionFactory(organization=org_a)
+    sub_b = WebhookSubscriptionFactory(organization=org_b)
+    made = {}
+    for name, org, sub, status in [
+        ("old_ok", org_a, sub_a, "succeeded"), ("old_failed", org_b, sub_b, "failed"),
+        ("old_retrying", org_a, sub_a, "retrying"), ("old_pending", org_b, sub_b, "pending"),
+        ("new_ok", org_a, sub_a, "succeeded"),
+    ]:
+        made[name] = WebhookDeliveryFactory(organization=org, subscription=sub, status=status)
+    old = timezone.now() - timedelta(days=31)
+    for name in ("old_ok", "old_failed", "old_retrying", "old_pending"):
+        # created_at is auto_now_add: age the rows as the log would have aged them.
+        WebhookDelivery.objects.unscoped().filter(pk=made[name].pk).update(created_at=old)
+
+    assert webhook_deliveries_prune.apply().get() == 2
+    left = set(WebhookDelivery.objects.unscoped().values_list("pk", flat=True))
+    assert left == {made[n].pk for n in ("old_retrying", "old_pending", "new_ok")}
+    assert webhook_deliveries_prune.apply().get() == 0
 
 
 # --- through a real worker process (CI: PostgreSQL + Redis) ------------------------------------
