@@ -8,11 +8,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them. pyproject.toml lists exact pins;
-# the project itself has no importable package to install (manage.py runs from /app).
-COPY pyproject.toml README.md ./
+# WeasyPrint (the executive report's PDF) draws text with Pango and HarfBuzz; DejaVu gives it fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
+# Dependencies first, so code changes do not reinstall them. pyproject.toml lists the direct pins and
+# constraints.txt every transitive one, as CI installs them; the project itself has no importable
+# package to install (manage.py runs from /app).
+COPY pyproject.toml constraints.txt README.md ./
 RUN pip install --upgrade pip \
- && pip install .
+ && pip install -c constraints.txt .
 
 COPY . .
 
