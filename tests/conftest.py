@@ -130,3 +130,17 @@ def _tasks_in_process(request: pytest.FixtureRequest):
         yield
     finally:
         app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts and ends in the default language.
+
+    A request through LocaleMiddleware activates its language in the test's thread and leaves it
+    there; without this, a test that switches to Spanish changes the messages later tests read.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
