@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
+    path("healthz/", include("cxgov.health")),
     path("", include("cxgov.dashboards.urls")),
     path("", include("cxgov.tenancy.urls")),
     path("inbox/", include("cxgov.inbox.urls")),
@@ -27,3 +28,6 @@ urlpatterns = [
 # MEDIA_ROOT is never served as such, not even with DEBUG: uploaded evidence, import files, their
 # rejected-row reports and data exports are organization data, downloaded only through views that
 # check the organization and the role (maturity answer evidence, import report, data export).
+
+# URLs under /api/ that match no route answer JSON in the API's error shape, not the HTML page.
+handler404 = "cxgov.tenancy.drf.not_found"
