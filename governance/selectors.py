@@ -505,3 +505,56 @@ def goals_attainment(*, org: Organization, goals: list[Goal] | None = None) -> l
 
 def goal_attainment(*, org: Organization, goal: Goal) -> Attainment:
     return goals_attainment(org=org, goals=[goal])[0]
+
+
+# --- executive dashboard and report ---------------------------------------------------------------
+
+def goals_attainment_by_month(
+    *, org: Organization, months: list[dt.date], journey: Journey | None = None, segment: Any | None = None
+) -> dict[dt.date, list[Attainment]]:
+    """For each month start in ``months``: the goals whose period includes that month, with their
+    attainment *as of that month* (the n-weighted monthly rollups from the goal's start up to and
+    including that month, within its period). Comparing two months tells which goals came on or
+    went off target. ``journey`` keeps the goals on that journey or one of its touchpoints;
+    ``segment`` those on a journey (or a touchpoint of a journey) of that segment. Two queries.
+    """
+    if not months:
+        return {}
+    month_ends = {m: (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+                  for m in months}
+    qs = goal_list(org=org).filter(period_start__lte=max(month_ends.values()), period_end__gte=min(months))
+    if journey is not None:
+        qs = qs.filter(Q(journey=journey) | Q(touchpoint__journey=journey))
+    if segment is not None:
+        qs = qs.filter(Q(journey__segment=segment) | Q(touchpoint__journey__segment=segment))
+    goals = list(qs)
+    result: dict[dt.date, list[Attainment]] = {m: [] for m in months}
+    if not goals:
+        return result
+    latest = max(months)
+    condition = Q()
+    for goal in goals:
+        grain, subject = _goal_subject(goal)
+        condition |= Q(metric_id=goal.metric_id, grain=grain, subject_id=subject,
+                       period_start__gte=goal.period_start, period_start__lte=min(goal.period_end, latest))
+    rollups = list(
+        Rollup.objects.for_org(org).filter(period=Rollup.Period.MONTH, value__isnull=False, n__gt=0)
+        .filter(condition).values_list("metric_id", "grain", "subject_id", "period_start", "n", "value")
+    )
+    by_key: dict[tuple, list[tuple[dt.date, int, Decimal]]] = defaultdict(list)
+    for metric_id, grain, subject, start, n, value in rollups:
+        by_key[(metric_id, grain, subject)].append((start, n, value))
+    for month in months:
+        for goal in goals:
+            if not (goal.period_start <= month_ends[month] and goal.period_end >= month):
+                continue
+            grain, subject = _goal_subject(goal)
+            weighted, n, count = Decimal(0), 0, 0
+            for start, r_n, value in by_key.get((goal.metric_id, grain, subject), []):
+                if goal.period_start <= start <= min(goal.period_end, month):
+                    weighted += value * r_n
+                    n += r_n
+                    count += 1
+            value = (weighted / n).quantize(Decimal("0.01")) if n else None
+            result[month].append(Attainment(goal=goal, value=value, n=n, months=count))
+    return result

@@ -561,3 +561,164 @@ __all__ = [
     "budget_by_year", "budget_by_lever", "weighted_monthly", "before_after", "kpi_values",
     "kpi_list_with_values", "initiative_summary", "report_is_stale", "initiative_is_overdue",
 ]
+
+
+# --- executive dashboard and report ---------------------------------------------------------------
+
+def _portfolio_scope(org: Organization, journey: Journey | None, segment: Any | None) -> QuerySet[Initiative]:
+    """The organization's initiatives, narrowed to those linked to ``journey`` / to a journey of
+    ``segment`` (a subquery, so no duplicates and no IN list)."""
+    qs = Initiative.objects.for_org(org)
+    through = Initiative.journeys.through
+    if journey is not None:
+        qs = qs.filter(pk__in=through.objects.filter(journey_id=journey.pk).values("initiative_id"))
+    if segment is not None:
+        qs = qs.filter(pk__in=through.objects.filter(journey__segment_id=segment.pk).values("initiative_id"))
+    return qs
+
+
+def portfolio_health(
+    *, org: Organization, journey: Journey | None = None, segment: Any | None = None, wins_limit: int = 6
+) -> dict[str, Any]:
+    """The portfolio at a glance for the executive dashboard, optionally narrowed to the initiatives
+    linked to a journey or to a segment's journeys. Two queries whatever the number of initiatives.
+
+    Returns ``total``, ``open`` (planned, in progress, on hold), ``by_status`` and ``by_health``
+    (open initiatives only) like ``initiative_summary`` (every choice, ``n``, ``percent``),
+    ``planned`` (planned cost, cancelled excluded) and ``actual`` (spent, cancelled included: money
+    spent is spent), ``spent_percent`` (None when nothing is planned), ``wins_delivered`` (count of
+    short-term wins done) and ``wins`` (the latest ``wins_limit`` of them, newest first).
+    """
+    from django.db.models import Sum
+
+    base = _portfolio_scope(org, journey, segment)
+    rows = list(
+        base.values("status", "health")
+        .annotate(n=Count("id"), planned=Sum("planned_cost"), actual=Sum("actual_cost"),
+                  wins=Count("id", filter=Q(short_term_win=True)))
+        .order_by()
+    )
+    status_rows: dict[str, int] = defaultdict(int)
+    health_rows: dict[str, int] = defaultdict(int)
+    planned = actual = Decimal(0)
+    wins_delivered = 0
+    for row in rows:
+        status_rows[row["status"]] += row["n"]
+        if row["status"] in OPEN_STATUSES:
+            health_rows[row["health"]] += row["n"]
+        if row["status"] != S.CANCELLED:
+            planned += row["planned"] or 0
+        actual += row["actual"] or 0
+        if row["status"] == S.DONE:
+            wins_delivered += row["wins"]
+    wins = list(
+        base.filter(status=S.DONE, short_term_win=True).select_related("owner")
+        .order_by("-completed_at", "-id")[:wins_limit]
+    )
+    total = sum(status_rows.values())
+    return {
+        "total": total,
+        "open": sum(health_rows.values()),
+        "by_status": _counts([{"status": k, "n": v} for k, v in status_rows.items()], "status", S.choices),
+        "by_health": _counts([{"health": k, "n": v} for k, v in health_rows.items()], "health",
+                             Initiative.Health.choices),
+        "planned": planned.quantize(Decimal("0.01")),
+        "actual": actual.quantize(Decimal("0.01")),
+        "spent_percent": None if not planned else (actual * 100 / planned).quantize(Decimal("0.1")),
+        "wins_delivered": wins_delivered,
+        "wins": wins,
+    }
+
+
+def risks_top(
+    *, org: Organization, limit: int = 5, journey: Journey | None = None, segment: Any | None = None
+) -> list[Risk]:
+    """The ``limit`` most exposed live risks (open, mitigating, occurred) of initiatives not closed,
+    exposure (probability × impact) first, then probability; initiative and owner joined. One query."""
+    from django.db.models import F
+
+    scope = _portfolio_scope(org, journey, segment).exclude(status__in=[S.DONE, S.CANCELLED])
+    return list(
+        Risk.objects.for_org(org)
+        .filter(status__in=ACTIVE_RISK_STATUSES, initiative__in=scope.values("pk"))
+        .annotate(exposure_score=F("probability") * F("impact"))
+        .select_related("initiative", "owner")
+        .order_by("-exposure_score", "-probability", "initiative__title", "id")[:limit]
+    )
+
+
+def initiatives_moved(
+    *, org: Organization, since: dt.datetime, until: dt.datetime, journey: Journey | None = None,
+    segment: Any | None = None,
+) -> dict[str, list[Initiative]]:
+    """Initiatives ``completed`` (status done, completed within [since, until)) and ``started``
+    (start date within those days, not cancelled) in a period, for the monthly report. One query."""
+    tz = timezone.get_current_timezone() if since.tzinfo is None else since.tzinfo
+    first_day = since.astimezone(tz).date()
+    last_day = (until.astimezone(tz) - dt.timedelta(microseconds=1)).date()
+    completed = Q(status=S.DONE, completed_at__gte=since, completed_at__lt=until)
+    started = Q(start_date__gte=first_day, start_date__lte=last_day) & ~Q(status=S.CANCELLED)
+    rows = list(
+        _portfolio_scope(org, journey, segment).filter(completed | started)
+        .select_related("owner").order_by("title", "id")
+    )
+    return {
+        "completed": [i for i in rows if i.status == S.DONE and i.completed_at and since <= i.completed_at < until],
+        "started": [i for i in rows if i.start_date and first_day <= i.start_date <= last_day
+                    and i.status != S.CANCELLED],
+    }
+
+
+# --- the CX lead's dashboard ---------------------------------------------------------------------
+
+HEALTH_SEVERITY = {Initiative.Health.RED: 0, Initiative.Health.AMBER: 1, Initiative.Health.GREEN: 2}
+
+
+def initiatives_of_member(
+    *, org: Organization, user: User, today: dt.date | None = None, limit: int = 20
+) -> dict[str, Any]:
+    """The initiatives ``user`` owns or is a team member of, neither done nor cancelled.
+
+    ``rows``: at most ``limit``, worst health first, then priority and due date, with
+    ``last_report_on`` and ``overdue_milestones`` annotated and the ``portfolio_flags`` set;
+    ``total`` and ``by_health`` (every health in order, zero included, with ``n`` and ``percent``)
+    count them all. Two queries whatever the number of initiatives.
+    """
+    from django.db.models import Case, F, Value, When
+
+    today = today or timezone.localdate()
+    teams = Initiative.team.through.objects.filter(user_id=user.pk).values("initiative_id")
+    mine = (
+        Initiative.objects.for_org(org)
+        .filter(Q(owner_id=user.pk) | Q(pk__in=teams))
+        .exclude(status__in=[S.DONE, S.CANCELLED])
+    )
+    health_rows = list(mine.values("health").annotate(n=Count("id")).order_by())
+    severity = Case(*[When(health=h, then=Value(i)) for h, i in HEALTH_SEVERITY.items()], default=Value(3))
+    rows = list(
+        mine.select_related("owner")
+        .annotate(last_report_on=last_report_on_subquery(org), overdue_milestones=_overdue_milestones(org, today),
+                  severity=severity)
+        .order_by("severity", "-priority", F("due_date").asc(nulls_last=True), "id")[:limit]
+    )
+    return {
+        "rows": portfolio_flags(rows, today=today),
+        "total": sum(r["n"] for r in health_rows),
+        "by_health": _counts(health_rows, "health", Initiative.Health.choices),
+    }
+
+
+def milestones_overdue_page(*, org: Organization, today: dt.date | None = None, limit: int = 10) -> dict[str, Any]:
+    """The programme's overdue milestones (open, past due, of initiatives neither done nor
+    cancelled), oldest due first: ``rows`` (at most ``limit``, initiative and assignee joined, each
+    with ``days_overdue``) and ``total``. Two queries over the (organization, due date) index."""
+    today = today or timezone.localdate()
+    overdue = (
+        Milestone.objects.for_org(org)
+        .filter(done_at__isnull=True, due_date__lt=today)
+        .exclude(initiative__status__in=[S.DONE, S.CANCELLED])
+    )
+    rows = list(overdue.select_related("initiative", "assignee").order_by("due_date", "id")[:limit])
+    for milestone in rows:
+        milestone.days_overdue = (today - milestone.due_date).days
+    return {"rows": rows, "total": overdue.count()}

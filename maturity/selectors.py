@@ -379,3 +379,57 @@ def assessment_answers_by_lever(*, org: Organization, assessment: Assessment) ->
 
 def answer_detail_queryset(*, org: Organization) -> QuerySet[Answer]:
     return Answer.objects.for_org(org).select_related("assessment")
+
+
+# --- executive dashboard and report ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeverPeriodRow:
+    """A lever's maturity at the end of a period, at the end of the period before, and its target."""
+
+    lever: Lever
+    current: Decimal | None
+    previous: Decimal | None
+    target: int | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+
+def maturity_for_period(
+    *, org: Organization, until: Any, previous_until: Any, history_limit: int = 24
+) -> dict[str, Any]:
+    """Maturity as it stood at the end of a period: the latest snapshot computed before ``until``
+    (``snapshot``), the latest computed before ``previous_until`` (``previous_snapshot``, the last
+    period's outline), one ``LeverPeriodRow`` per active lever with its target (``rows``, framework
+    order) and the last ``history_limit`` snapshots before ``until``, oldest first (``history``).
+
+    ``until`` / ``previous_until`` are aware datetimes (exclusive). Five queries whatever the number
+    of levers or snapshots.
+    """
+    snapshots = MaturitySnapshot.objects.for_org(org).order_by("-computed_at", "-id")
+    history = list(reversed(list(snapshots.filter(computed_at__lt=until)[:history_limit])))
+    current = history[-1] if history else None
+    previous = snapshots.filter(computed_at__lt=previous_until).first()
+    levers = list(lever_list(org=org))
+    scores: dict[tuple[int, int], Decimal | None] = {}
+    wanted = [s.pk for s in (current, previous) if s is not None]
+    if wanted:
+        for snapshot_id, lever_id, score in LeverScore.objects.for_org(org).filter(
+            snapshot_id__in=wanted
+        ).values_list("snapshot_id", "lever_id", "score"):
+            scores[(snapshot_id, lever_id)] = score
+    targets = dict(LeverTarget.objects.for_org(org).values_list("lever_id", "target_level"))
+    rows = [
+        LeverPeriodRow(
+            lever=lever,
+            current=scores.get((current.pk, lever.pk)) if current else None,
+            previous=scores.get((previous.pk, lever.pk)) if previous else None,
+            target=targets.get(lever.pk),
+        )
+        for lever in levers
+    ]
+    return {"snapshot": current, "previous_snapshot": previous, "rows": rows, "history": history}

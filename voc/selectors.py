@@ -814,3 +814,253 @@ def import_job_list(*, org: Organization, limit: int = 20) -> list[Any]:
     from .models import ImportJob
 
     return list(ImportJob.objects.for_org(org).select_related("created_by").order_by("-created_at", "-id")[:limit])
+
+
+# --- Dashboards: scores of one month against the month before ---------------------------------------
+
+@dataclass(frozen=True)
+class TouchpointScoreChange:
+    """One touchpoint's figure on one metric for a month, beside the month before.
+
+    ``change`` is ``value - previous_value`` only when both months have a value with at least the
+    metric's minimum n (a figure below min n is never compared); otherwise None. ``improvement`` is
+    the change signed so that a positive number is always better (inverted when lower is better).
+    """
+
+    touchpoint: Touchpoint
+    metric: Metric
+    value: Decimal | None
+    n: int
+    previous_value: Decimal | None
+    previous_n: int
+    status: str
+
+    @property
+    def comparable(self) -> bool:
+        min_n = self.metric.min_n
+        return (self.value is not None and self.previous_value is not None
+                and self.n >= min_n and self.previous_n >= min_n and self.n > 0 and self.previous_n > 0)
+
+    @property
+    def change(self) -> Decimal | None:
+        return self.value - self.previous_value if self.comparable else None
+
+    @property
+    def improvement(self) -> Decimal | None:
+        change = self.change
+        if change is None:
+            return None
+        return change if self.metric.higher_is_better else -change
+
+    @property
+    def label(self) -> str:
+        return metric_short_label(self.metric)
+
+    @property
+    def display(self) -> str:
+        return format_value(method=self.metric.method, value=self.value, unit=self.metric.unit)
+
+    @property
+    def previous_display(self) -> str:
+        return format_value(method=self.metric.method, value=self.previous_value, unit=self.metric.unit)
+
+    @property
+    def target_display(self) -> str:
+        return format_value(method=self.metric.method, value=self.metric.target, unit=self.metric.unit)
+
+
+def previous_month_start(day: dt.date) -> dt.date:
+    """The first day of the calendar month before the one ``day`` falls in."""
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def touchpoint_score_changes(
+    *,
+    org: Organization,
+    period_start: dt.date,
+    journey: Journey | None = None,
+    segment: Segment | None = None,
+    moments_only: bool = False,
+    kinds: tuple[str, ...] = MAP_KINDS,
+) -> list[TouchpointScoreChange]:
+    """Per touchpoint and metric, the monthly rollup of the month starting ``period_start`` beside
+    the month before (``TouchpointScoreChange``), read from the touchpoint rollups only.
+
+    - ``period_start``: the first day of a calendar month (any day is brought back to the 1st).
+    - ``journey`` / ``segment``: only the touchpoints of that journey / of that segment's journeys.
+    - ``moments_only``: only touchpoints flagged as moments of truth.
+    - ``kinds``: metric kinds to include (default NPS, CSAT, CES; active metrics only).
+
+    A row exists for every (touchpoint, metric) with a rollup in either month; ``value``/``n`` are
+    None/0 when the month has none. Rows come in map order (journey, position); sort them by
+    ``change`` or ``improvement`` (None when not comparable: missing or below the metric's min n)
+    to rank drops or gains. Two queries whatever the number of touchpoints or responses.
+    """
+    current = period_start.replace(day=1)
+    previous = previous_month_start(current)
+    touchpoints_qs = Touchpoint.objects.for_org(org)
+    if journey is not None:
+        touchpoints_qs = touchpoints_qs.filter(journey=journey)
+    if segment is not None:
+        touchpoints_qs = touchpoints_qs.filter(journey__segment=segment)
+    if moments_only:
+        touchpoints_qs = touchpoints_qs.filter(is_moment_of_truth=True)
+    rollups = (
+        Rollup.objects.for_org(org)
+        .filter(grain=Rollup.Grain.TOUCHPOINT, period=Rollup.Period.MONTH, period_start__in=[current, previous],
+                subject_id__in=touchpoints_qs.values("pk"), metric__kind__in=kinds, metric__is_active=True)
+        .select_related("metric")
+    )
+    pairs: dict[tuple[int, int], dict[dt.date, Rollup]] = {}
+    metrics: dict[int, Metric] = {}
+    for rollup in rollups:
+        pairs.setdefault((rollup.subject_id, rollup.metric_id), {})[rollup.period_start] = rollup
+        metrics[rollup.metric_id] = rollup.metric
+    if not pairs:
+        return []
+    # A subquery rather than an IN list of ids: the SQL stays the same size for any number of touchpoints.
+    touchpoints = {
+        tp.pk: tp
+        for tp in touchpoints_qs.filter(pk__in=rollups.values("subject_id")).select_related("journey", "stage")
+    }
+    kind_order = {kind: i for i, kind in enumerate(kinds)}
+    rows = []
+    for (tp_id, metric_id), by_month in pairs.items():
+        touchpoint = touchpoints.get(tp_id)
+        if touchpoint is None:
+            continue
+        metric = metrics[metric_id]
+        now, before = by_month.get(current), by_month.get(previous)
+        rows.append(TouchpointScoreChange(
+            touchpoint=touchpoint, metric=metric,
+            value=now.value if now else None, n=now.n if now else 0,
+            previous_value=before.value if before else None, previous_n=before.n if before else 0,
+            status=rollup_status(now, metric) if now else Status.NO_DATA,
+        ))
+    rows.sort(key=lambda r: (r.touchpoint.journey.name, r.touchpoint.journey_id, r.touchpoint.position,
+                             r.touchpoint.pk, kind_order.get(r.metric.kind, 99), r.metric.code))
+    return rows
+
+
+def headline_metrics(*, org: Organization, kinds: tuple[str, ...] = MAP_KINDS) -> list[Metric]:
+    """The active metrics of the given kinds (default NPS, CSAT, CES), in that kind order then by
+    code: the programme's headline KPIs. One query."""
+    order = {kind: i for i, kind in enumerate(kinds)}
+    metrics = list(Metric.objects.for_org(org).filter(kind__in=kinds, is_active=True).order_by("code"))
+    return sorted(metrics, key=lambda m: (order[m.kind], m.code))
+
+
+def rollup_subject(*, journey: Journey | None = None, segment: Segment | None = None) -> tuple[str, int]:
+    """The (grain, subject id) whose rollups describe a journey, else a segment, else the whole
+    organization."""
+    if journey is not None:
+        return Rollup.Grain.JOURNEY, journey.pk
+    if segment is not None:
+        return Rollup.Grain.SEGMENT, segment.pk
+    return Rollup.Grain.ORGANIZATION, 0
+
+
+def metric_monthly_series(
+    *, org: Organization, metrics: list[Metric], grain: str, subject_id: int, first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, Rollup]]:
+    """{metric id: {month start: Rollup}} of the monthly rollups of ``metrics`` for one subject
+    (``grain`` / ``subject_id``, see ``rollup_subject``) whose month starts within [first, last].
+    One query whatever the number of months or responses."""
+    if not metrics:
+        return {}
+    rows = Rollup.objects.for_org(org).filter(
+        metric_id__in=[m.pk for m in metrics], grain=grain, subject_id=subject_id, period=Rollup.Period.MONTH,
+        period_start__gte=first, period_start__lte=last,
+    )
+    result: dict[int, dict[dt.date, Rollup]] = {m.pk: {} for m in metrics}
+    for rollup in rows:
+        result[rollup.metric_id][rollup.period_start] = rollup
+    return result
+
+
+def rollup_volume_by_month(
+    *, org: Organization, grain: str, subject_id: int, first: dt.date, last: dt.date
+) -> dict[dt.date, int]:
+    """{month start: responses} for one subject from its monthly rollups (every response counts
+    once, under its metric), months within [first, last]. Rollups only: never counts responses."""
+    rows = (
+        Rollup.objects.for_org(org)
+        .filter(grain=grain, subject_id=subject_id, period=Rollup.Period.MONTH,
+                period_start__gte=first, period_start__lte=last)
+        .values("period_start").annotate(total=Sum("n")).order_by()
+    )
+    return {row["period_start"]: row["total"] or 0 for row in rows}
+
+
+def dashboard_filter_choices(*, org: Organization) -> dict[str, list[Any]]:
+    """Journeys (segment joined) and segments offered by the dashboards' filter forms. Two queries."""
+    return {
+        "journeys": list(Journey.objects.for_org(org).select_related("segment").order_by("name", "version")),
+        "segments": list(Segment.objects.for_org(org).order_by("name")),
+    }
+
+
+# --- Dashboards: the CX lead's and the ambassador's home ------------------------------------------
+
+def case_age_counts(*, org: Organization, today: dt.date | None = None) -> dict[str, Any]:
+    """Unfinished follow-up cases by age (whole local days since opened, ``CASE_AGE_BUCKETS``) and
+    status, as the case list filters them: ``buckets`` (rows of ``age``, the bucket code of the
+    list's ``age`` filter, ``open``, ``contacted`` and ``total``), ``overdue`` and ``total``.
+
+    One aggregate query over the organization's open and contacted cases (the (organization,
+    status, due date) index bounds it to them), whatever the number of cases closed before.
+    """
+    today = today or org_today(org=org)
+    aggregates: dict[str, Count] = {"overdue": Count("id", filter=Q(due_date__lt=today)), "total": Count("id")}
+    for i, (code, _low, _high) in enumerate(CASE_AGE_BUCKETS):
+        age_q = case_age_q(org=org, age=code, today=today)
+        for status in CASE_OPEN_STATUSES:
+            aggregates[f"b{i}_{status}"] = Count("id", filter=age_q & Q(status=status))
+    counts = FollowUpCase.objects.for_org(org).filter(status__in=CASE_OPEN_STATUSES).aggregate(**aggregates)
+    buckets = []
+    for i, (code, _low, _high) in enumerate(CASE_AGE_BUCKETS):
+        by_status = {status: counts[f"b{i}_{status}"] for status in CASE_OPEN_STATUSES}
+        buckets.append({"age": code, "open": by_status[FollowUpCase.Status.OPEN],
+                        "contacted": by_status[FollowUpCase.Status.CONTACTED], "total": sum(by_status.values())})
+    return {"buckets": buckets, "overdue": counts["overdue"], "total": counts["total"]}
+
+
+def response_volume_by_source(*, org: Organization, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """Responses submitted in [``since``, ``until``) per data source, busiest first: rows of
+    ``source_id``, ``name``, ``kind``, ``n`` and ``percent`` (of the busiest source, for a bar).
+
+    Rollups carry no source, so this is one GROUP BY over the period's responses, found through the
+    (organization, submitted_at) index: it costs one query whose work grows with the responses of the
+    period, never with the organization's history. Sources silent in the period are left out.
+    """
+    rows = list(
+        Response.objects.for_org(org)
+        .filter(submitted_at__gte=since, submitted_at__lt=until)
+        .values("source_id", "source__name", "source__kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows.sort(key=lambda r: (-r["n"], r["source__name"]))
+    peak = max((r["n"] for r in rows), default=0) or 1
+    return [
+        {"source_id": r["source_id"], "name": r["source__name"], "kind": r["source__kind"], "n": r["n"],
+         "percent": round(r["n"] * 100 / peak)}
+        for r in rows
+    ]
+
+
+def touchpoint_month_counts(*, org: Organization, touchpoint_ids: list[int], period_start: dt.date) -> dict[int, int]:
+    """{touchpoint id: responses of the month starting ``period_start``} from the monthly touchpoint
+    rollups (each response is counted once, under its metric). One query; touchpoints without a
+    rollup that month are absent."""
+    if not touchpoint_ids:
+        return {}
+    rows = (
+        Rollup.objects.for_org(org)
+        .filter(grain=Rollup.Grain.TOUCHPOINT, period=Rollup.Period.MONTH, period_start=period_start,
+                subject_id__in=touchpoint_ids)
+        .values("subject_id")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    return {row["subject_id"]: row["n"] for row in rows}

@@ -15,9 +15,7 @@ from initiatives.selectors import initiative_summary
 from maturity.selectors import lever_maturity, snapshot_latest, stage_list
 from voc.selectors import (
     journey_list,
-    loggable_touchpoints_by_journey,
     response_count_since,
-    response_volume_by_month,
     responses_recorded_by,
 )
 
@@ -55,25 +53,28 @@ def home_programme(*, org: Organization) -> dict[str, Any]:
     }
 
 
-def home_executive(*, org: Organization) -> dict[str, Any]:
-    """Executive view: maturity per lever against the stages, initiatives, response volume."""
-    volume = response_volume_by_month(org=org, months=12)
-    return {
-        "initiatives": initiative_summary(org=org),
-        "volume": volume,
-        "volume_total": sum(row["n"] for row in volume),
-        "recent_days": RECENT_DAYS,
-        "recent_responses": response_count_since(org=org, since=_recent_since()),
-        **_maturity(org),
-    }
-
-
 def home_ambassador(*, org: Organization, user: User) -> dict[str, Any]:
-    """Ambassador view: the touchpoints granted to the user, by journey with recent volume, and the
-    user's own entries."""
+    """Ambassador view: the touchpoints granted to the user, by journey, each with this month's
+    responses and NPS / CSAT / CES (from the monthly touchpoint rollups, with n and coloured against
+    the metric's target as the journey map does), and the user's own entries. Four queries whatever
+    the number of touchpoints or responses; the feedback form is one tap away on the page."""
+    from voc.selectors import org_today, touchpoint_month_counts, touchpoint_scores, touchpoints_loggable_by
+
+    from .cx_lead import ShownScore
+
+    month_start = org_today(org=org).replace(day=1)
+    touchpoints = list(touchpoints_loggable_by(org=org, user=user))
+    ids = [tp.pk for tp in touchpoints]
+    scores = touchpoint_scores(org=org, touchpoint_ids=ids, period_start=month_start)
+    counts = touchpoint_month_counts(org=org, touchpoint_ids=ids, period_start=month_start)
+    journeys: dict[int, tuple[Any, list[Any]]] = {}
+    for tp in touchpoints:
+        tp.scores = [ShownScore(score) for score in scores.get(tp.pk, [])]
+        tp.month_count = counts.get(tp.pk, 0)
+        journeys.setdefault(tp.journey_id, (tp.journey, []))[1].append(tp)
     return {
-        "recent_days": RECENT_DAYS,
-        "journeys": loggable_touchpoints_by_journey(org=org, user=user, since=_recent_since()),
+        "month_start": month_start,
+        "journeys": list(journeys.values()),
         "my_entries": responses_recorded_by(org=org, user=user, limit=10),
     }
 

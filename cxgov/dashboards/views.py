@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from cxgov.tenancy.roles import Op, Role
 from cxgov.tenancy.views_base import OrgView
 
-from . import selectors
+from . import cx_lead, selectors
 
 TEMPLATES = {
     Role.ADMIN: "dashboards/home_programme.html",
-    Role.CX_LEAD: "dashboards/home_programme.html",
-    Role.EXECUTIVE: "dashboards/home_executive.html",
+    Role.CX_LEAD: "dashboards/home_cx_lead.html",
+    Role.EXECUTIVE: "dashboards/executive.html",
     Role.AMBASSADOR: "dashboards/home_ambassador.html",
     Role.INTEGRATOR: "dashboards/home_integrator.html",
 }
@@ -30,14 +31,29 @@ class HomeView(OrgView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         role = self.request.membership.role
-        if role in (Role.ADMIN, Role.CX_LEAD):
+        if role == Role.ADMIN:
             context.update(selectors.home_programme(org=self.org))
+        elif role == Role.CX_LEAD:
+            context.update(cx_lead.home_cx_lead(org=self.org, user=self.request.user))
         elif role == Role.EXECUTIVE:
-            context.update(selectors.home_executive(org=self.org))
+            context.update(executive_context(self.request, self.org))
         elif role == Role.AMBASSADOR:
             context.update(selectors.home_ambassador(org=self.org, user=self.request.user))
         else:
             context.update(integrator_context(self.request, self.org))
+        return context
+
+
+class ProgrammeView(OrgView, TemplateView):
+    """``/programme/``: the programme overview (the admin's home), for the roles that run the
+    programme; the CX lead's dashboard links here."""
+
+    required_op = Op.PROGRAMME_MANAGE
+    template_name = "dashboards/home_programme.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.home_programme(org=self.org))
         return context
 
 
@@ -63,3 +79,160 @@ class IntegratorView(OrgView, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(integrator_context(self.request, self.org))
         return context
+
+
+def executive_context(request, org) -> dict[str, Any]:
+    """The executive dashboard's context for the request's filters; a bad filter gives
+    ``filter_error`` (message) and ``filter_status`` (400 or 404) instead of the figures."""
+    from django.utils import translation
+
+    from . import executive
+
+    try:
+        filters = executive.parse_filters(org=org, params=request.GET)
+    except executive.FilterError as error:
+        return {"filter_error": error.message, "filter_status": error.status,
+                "filters": None, "choices": executive.dashboard_filter_choices(org=org),
+                "params": request.GET}
+    data = executive.executive_dashboard(org=org, filters=filters)
+    separators = ",." if translation.get_language() == "es" else ".,"
+    return {**data, "choices": filters.choices, "figures": executive_charts(data, separators)}
+
+
+def executive_charts(data: dict[str, Any], separators: str) -> dict[str, Any]:
+    """The plotly figures of the executive dashboard, labels in the active language."""
+    from django.utils import dateformat
+    from django.utils.translation import gettext as _
+
+    from . import charts
+
+    maturity = data["maturity"]
+    rows = maturity["rows"]
+    by_status = data["portfolio"]["by_status"]
+    figures: dict[str, Any] = {
+        "radar": charts.radar_figure(
+            [r.lever.name for r in rows], [r.current for r in rows], [r.target for r in rows],
+            [r.previous for r in rows],
+            labels={"current": _("This period"), "target": _("Target"), "previous": _("Last period")},
+            separators=separators,
+        ) if rows else None,
+        "maturity_trend": charts.line_figure(
+            [(s.computed_at, s.overall) for s in maturity["history"]], name=_("Overall maturity"),
+            y_range=[0.8, 5.2], separators=separators, monthly=False,
+        ) if maturity["history"] else None,
+        # Month names in the page's language, as categories (plotly would name dates in English).
+        "volume": charts.bar_figure([dateformat.format(m, "M y") for m, _n in data["volume"]],
+                                    [n for _m, n in data["volume"]], separators=separators, height=200),
+        "status": charts.bar_figure(
+            [row["label"] for row in by_status], [row["n"] for row in by_status],
+            colors=[charts.STATUS_COLORS.get(row["value"], charts.BRAND) for row in by_status],
+            separators=separators, horizontal=True,
+        ),
+        "budget": charts.bar_figure(
+            [_("Planned"), _("Spent")], [data["portfolio"]["planned"], data["portfolio"]["actual"]],
+            colors=[charts.BRAND, charts.ACCENT], separators=separators, height=200,
+        ),
+        "kpis": [],
+    }
+    for card in data["kpis"]:
+        figures["kpis"].append(charts.line_figure(
+            [(m, v) for m, v, _n in card.series], name=card.label, target=card.metric.target,
+            target_label=_("Target"), ns=[n for _m, _v, n in card.series], separators=separators,
+        ))
+    for card, figure in zip(data["kpis"], figures["kpis"], strict=True):
+        card.figure = figure
+        card.island_id = f"kpi-{card.metric.pk}"
+    return figures
+
+
+class ExecutiveDashboardView(OrgView, TemplateView):
+    """``/dashboard/executive/``: maturity, headline KPIs, moments of truth, portfolio, risks and
+    goals for a month, narrowed by journey or segment. Reads rollups and snapshots only."""
+
+    required_op = Op.DASHBOARD_EXECUTIVE
+    template_name = "dashboards/executive.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(executive_context(self.request, self.org))
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response_kwargs.setdefault("status", context.get("filter_status") or 200)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ExecutiveReportPickView(OrgView, TemplateView):
+    """``/reports/executive/``: pick a month (default the last complete one) for the monthly report."""
+
+    required_op = Op.DASHBOARD_EXECUTIVE
+    template_name = "dashboards/report_pick.html"
+
+    def get(self, request, *args: Any, **kwargs: Any):
+        from django.shortcuts import redirect
+
+        from . import executive, report
+
+        raw = (request.GET.get("month") or "").strip()
+        error = None
+        if raw:
+            month = executive.parse_month(raw)
+            if month is not None:
+                return redirect("report-executive-month", f"{month.year:04d}", f"{month.month:02d}")
+            from django.utils.translation import gettext as _
+
+            error = _("The month must be written as YYYY-MM, for example 2026-10.")
+        context = self.get_context_data(default_month=report.last_complete_month(self.org), error=error, raw=raw)
+        return self.render_to_response(context, status=400 if error else 200)
+
+
+class ExecutiveReportMixin(OrgView):
+    required_op = Op.DASHBOARD_EXECUTIVE
+
+    def report_context(self) -> dict[str, Any]:
+        import datetime as dt
+
+        from django.http import Http404
+
+        from . import report
+
+        year, month = int(self.kwargs["year"]), int(self.kwargs["month"])
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise Http404("No such month")
+        period = dt.date(year, month, 1)
+        return {**report.monthly_report(org=self.org, month=period), "generated_at": timezone_now()}
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class ExecutiveReportView(ExecutiveReportMixin, TemplateView):
+    """``/reports/executive/<yyyy>-<mm>/``: the monthly report as a printable page."""
+
+    template_name = "dashboards/report.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.report_context())
+        return context
+
+
+class ExecutiveReportPdfView(ExecutiveReportMixin, View):
+    """``/reports/executive/<yyyy>-<mm>.pdf``: the same report rendered to PDF by WeasyPrint."""
+
+    def get(self, request, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.template.loader import render_to_string
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+
+        context = {**self.report_context(), "for_pdf": True}
+        html = render_to_string("dashboards/report_pdf.html", context, request=request)
+        # The charts are inline data URIs: the report fetches nothing from the network or the disk.
+        pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"executive-report-{int(self.kwargs['year']):04d}-{int(self.kwargs['month']):02d}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response

@@ -29,7 +29,7 @@ def test_every_role_gets_a_home_page(org_a, users_a, role):
 
 def test_programme_overview_shows_the_programme(org_a, users_a):
     created = populate(org_a, users_a)
-    html = signed_in(users_a["cx_lead"]).get(HOME).content.decode()
+    html = signed_in(users_a["admin"]).get(HOME).content.decode()
     assert "Programme overview" in html
     assert created["journeys"][0].name in html
     assert created["levers"][0].name_en in html

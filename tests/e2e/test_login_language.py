@@ -29,14 +29,14 @@ def test_cx_lead_signs_in_and_switches_to_spanish(live_server, page, cx_lead, sc
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Programme overview"
+    assert page.get_by_role("heading", level=1).inner_text() == "CX lead dashboard"
     assert page.locator("html").get_attribute("lang") == "en"
 
     page.get_by_role("button", name="Español").click()
     page.wait_for_load_state()
 
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("heading", level=1).inner_text() == "Panorama del programa"
+    assert page.get_by_role("heading", level=1).inner_text() == "Panel del responsable de CX"
     assert page.get_by_role("link", name="Iniciativas", exact=True).first.is_visible()
     page.screenshot(path=str(screenshot_dir / "login_language_es.png"), full_page=True)
     cx_lead.refresh_from_db()
