@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
 
-from cxgov.tenancy.roles import Op, role_allows
+from cxgov.tenancy.roles import ObjectRule, Op, role_allows
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
 
 from . import forms, selectors, services
@@ -326,6 +326,7 @@ class RaciView(CanManageMixin, OrgView, TemplateView):
 
     template_name = "governance/raci.html"
     gov_tab = "raci"
+    write_op = Op.PROGRAMME_MANAGE
     CELL_PREFIX = "cell__"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -560,6 +561,7 @@ class DecisionStatusView(ObjectServiceFormView):
     submit_label = gettext_lazy("Change status")
     # The owner of an action may close it; anyone else needs programme.manage (checked in get_object).
     required_op = Op.PROGRAMME_VIEW
+    object_rules = {"get": ObjectRule.DECISION_OWNER, "post": ObjectRule.DECISION_OWNER}
 
     def get_object(self) -> Decision:
         decision = super().get_object()

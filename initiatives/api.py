@@ -24,7 +24,7 @@ from rest_framework.routers import BaseRouter
 from cxgov.tenancy.api import ERROR_RESPONSES, TenantModelSerializer, TenantViewSet, TenantViewSetMixin
 from cxgov.tenancy.drf import IsOrganizationMember, request_org
 from cxgov.tenancy.models import User
-from cxgov.tenancy.roles import Op
+from cxgov.tenancy.roles import ObjectRule, Op
 
 from . import selectors, services
 from .filters import InitiativeFilter
@@ -134,6 +134,7 @@ class InitiativeViewSet(TenantViewSet):
     read_op = Op.PROGRAMME_VIEW
     write_op = Op.PROGRAMME_MANAGE
     action_ops = {**_EDIT_OPS, "transition": Op.PROGRAMME_VIEW, "team": Op.PROGRAMME_MANAGE}
+    object_rules = dict.fromkeys(("update", "partial_update", "transition"), ObjectRule.INITIATIVE_TEAM)
     ordering_fields = ["title", "status", "priority", "health", "due_date", "start_date", "updated_at", "id"]
     ordering = ["-priority", "due_date", "id"]
 
@@ -332,6 +333,7 @@ class _ChildViewSetMixin:
     permission_classes = [IsOrganizationMember, CanEditInitiative]
     read_op = Op.PROGRAMME_VIEW
     action_ops = _CHILD_OPS
+    object_rules = dict.fromkeys(_CHILD_OPS, ObjectRule.INITIATIVE_TEAM)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         _require_edit(self.request, serializer.validated_data["initiative"])

@@ -30,7 +30,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from cxgov.tenancy.roles import Op, role_allows
+from cxgov.tenancy.roles import ObjectRule, Op, role_allows
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
 
 from . import charts, selectors, services
@@ -312,6 +312,7 @@ class InitiativeCreateView(OrgView, FormView):
 class _EditObjectView(OrgView, TenantObjectMixin, SingleObjectMixin, FormView):
     """An edit form on an initiative or one of its rows; 403 unless the user may edit the initiative."""
 
+    object_rules = {"get": ObjectRule.INITIATIVE_TEAM, "post": ObjectRule.INITIATIVE_TEAM}
     template_name = "initiatives/form.html"
     anchor = ""
     heading = ""
@@ -479,6 +480,7 @@ class StatusReportCreateView(_EditObjectView):
 class _EditActionView(OrgView, TenantObjectMixin, SingleObjectMixin, View):
     """A POST-only action on an initiative or one of its rows (403 unless the user may edit it)."""
 
+    object_rules = {"post": ObjectRule.INITIATIVE_TEAM}
     http_method_names = ["get", "post"]
     anchor = ""
 

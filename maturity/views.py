@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from cem_levers.models import Lever
-from cxgov.tenancy.roles import Op, role_allows
+from cxgov.tenancy.roles import ObjectRule, Op, role_allows
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
 
 from . import charts, selectors, services
@@ -102,6 +102,7 @@ class SettingsView(OrgView, TemplateView):
     """The scoring weights and the framework template (read by all, changed by programme managers)."""
 
     template_name = "maturity/settings.html"
+    write_op = Op.PROGRAMME_MANAGE
 
     def get_context_data(self, form: WeightsForm | None = None, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -429,6 +430,7 @@ class AnswerEvidenceView(OrgView, TenantObjectMixin, SingleObjectMixin, View):
     """Download an answer's evidence file, for those who may see the answer."""
 
     model = Answer
+    object_rules = {"get": ObjectRule.ANSWER_READER}
 
     def scope_queryset(self, qs):
         return selectors.answer_detail_queryset(org=self.org)

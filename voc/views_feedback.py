@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
-from cxgov.tenancy.roles import Op, Role
+from cxgov.tenancy.roles import ObjectRule, Op, Role
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
 
 from . import selectors, services
@@ -62,6 +62,7 @@ class FeedbackLogView(OrgView, TemplateView):
     a score that saves in one tap. Double submits are one response (the form carries its id)."""
 
     required_op = Op.FEEDBACK_LOG
+    object_rules = {"post": ObjectRule.TOUCHPOINT_GRANT}
     template_name = "voc/feedback/log.html"
 
     def _context(self, *, form: FeedbackLogForm | None = None, error: str = "") -> dict[str, Any]:

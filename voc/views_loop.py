@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from cxgov.tenancy.roles import Op, role_allows
+from cxgov.tenancy.roles import ObjectRule, Op, role_allows
 from cxgov.tenancy.views_base import OrgView, TenantObjectMixin
 
 from . import selectors, services
@@ -85,6 +85,7 @@ class CaseListView(OrgView, TenantObjectMixin, ListView):
 
 class CaseDetailView(OrgView, TenantObjectMixin, DetailView):
     model = FollowUpCase
+    object_rules = {"get": ObjectRule.CASE_READER}
     template_name = "voc/loop/case_detail.html"
     context_object_name = "case"
 
@@ -130,6 +131,8 @@ class _RedirectGetMixin:
 
 class _CaseActionView(_RedirectGetMixin, CaseDetailView):
     """POST one action on a case; on bad input the case page comes back with the form's errors."""
+
+    object_rules = {"get": ObjectRule.CASE_READER, "post": ObjectRule.CASE_OWNER}
 
     def back_url(self, obj) -> str:
         return reverse("voc:case-detail", kwargs={"pk": obj.pk})

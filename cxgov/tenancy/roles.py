@@ -88,6 +88,88 @@ ROLE_OPERATIONS: dict[str, tuple[frozenset[Role], str]] = {
 }
 
 
+class ObjectRule:
+    """Names of the object-level exceptions a view declares in ``object_rules``.
+
+    A view that needs only ``programme.view`` from the role table may still decide per object: an
+    executive may edit an initiative whose team they are on, an ambassador may work the cases they own.
+    The view (or viewset) names the rule per HTTP method (pages) or per action (API) in
+    ``object_rules``; the rule names the operation that grants it for every object, and the endpoint
+    table in the README shows the other roles' cells as the rule's label.
+    """
+
+    INITIATIVE_TEAM = "initiative.team"
+    CASE_OWNER = "case.owner"
+    CASE_READER = "case.reader"
+    DECISION_OWNER = "decision.owner"
+    ANSWER_READER = "answer.reader"
+    TOUCHPOINT_GRANT = "touchpoint.grant"
+
+
+# rule → (what grants it on every object: an operation, or the roles themselves; label in the table;
+# who else gets it, on which objects)
+OBJECT_RULES: dict[str, tuple[str | frozenset[Role], str, str]] = {
+    ObjectRule.INITIATIVE_TEAM: (
+        Op.PROGRAMME_MANAGE, "team", "members of the initiative's team (django-guardian grant) may change it",
+    ),
+    ObjectRule.CASE_OWNER: (Op.CASES_WORK, "owner", "the case's owner may work it"),
+    ObjectRule.CASE_READER: (Op.FEEDBACK_VIEW, "own", "others see only the cases they own"),
+    ObjectRule.DECISION_OWNER: (Op.PROGRAMME_MANAGE, "owner", "the action's owner may change its status"),
+    ObjectRule.ANSWER_READER: (
+        Op.PROGRAMME_MANAGE, "own", "assessors see their own answers, the consensus, and others' once visible",
+    ),
+    # voc.selectors.touchpoints_loggable_by: every role that may log, except ambassadors, logs anywhere.
+    ObjectRule.TOUCHPOINT_GRANT: (
+        frozenset(Role) - {Role.AMBASSADOR}, "granted",
+        "ambassadors log feedback only on the touchpoints granted to them (django-guardian grant)",
+    ),
+}
+
+
+def object_rule_grants(rule: str, role: str | None) -> bool:
+    """True when ``role`` passes the object-level ``rule`` on every object, without a grant of its own."""
+    everywhere = OBJECT_RULES[rule][0]
+    if isinstance(everywhere, frozenset):
+        return role in everywhere
+    return role_allows(role, everywhere)
+
+
+class Access:
+    """Who may use a view that needs no operation of the table (the allow-list below)."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed in"  # any signed-in user, member of an organization or not
+    MEMBER = "member"  # any member of the organization, whatever the role
+
+
+# Views that need no operation of the table, by URL name (or route, for unnamed ones), with the reason.
+# Everything else must declare its operation: ``required_op`` (pages), ``read_op``/``write_op``/
+# ``action_ops`` (API), or ``@declare_op`` (function views); a test fails on any view without one.
+OPEN_VIEWS: dict[str, tuple[str, str]] = {
+    "login": (Access.PUBLIC, "the sign-in page"),
+    "logout": (Access.PUBLIC, "signing out; without a session it only goes back to the sign-in page"),
+    "language-switch": (Access.PUBLIC, "the interface language, chosen before or after signing in"),
+    "healthz": (Access.PUBLIC, "liveness probe for the load balancer; says nothing about any organization"),
+    "api-schema": (Access.PUBLIC, "the OpenAPI description of the API: no data"),
+    "api-docs": (Access.PUBLIC, "Swagger UI for the schema: no data"),
+    "organization-switch": (Access.SIGNED_IN, "choose among the user's own organizations (others answer 404)"),
+    "password-change": (Access.SIGNED_IN, "a user's own password"),
+    "api-root": (Access.MEMBER, "the list of the API's collections: no data"),
+    "api-me": (Access.MEMBER, "who the token or session acts as"),
+}
+
+
+def declare_op(op: str, *, methods: tuple[str, ...] = ("GET", "POST")):
+    """Mark a function view with the operation it checks (and the methods it answers), for the table."""
+
+    def mark(view):
+        view.required_op = op
+        view.http_methods = methods
+        return view
+
+    return mark
+
+
 def role_allows(role: str | None, op: str) -> bool:
     """True when ``role`` may perform ``op``. Unknown operations are refused (fail closed)."""
     if role is None or op not in ROLE_OPERATIONS:

@@ -18,7 +18,7 @@ from . import services
 from .forms_auth import EmailAuthenticationForm
 from .middleware import SESSION_ORG_KEY
 from .models import ApiToken
-from .roles import Op, role_allows
+from .roles import Op, declare_op, role_allows
 from .selectors import api_tokens_of_user, memberships_of_user
 
 
@@ -70,6 +70,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@declare_op(Op.TOKENS_MANAGE)
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's API tokens in the current organization: create (shown once), list, revoke."""
@@ -96,6 +97,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     }, status=400 if error else 200)
 
 
+@declare_op(Op.TOKENS_MANAGE, methods=("POST",))
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:

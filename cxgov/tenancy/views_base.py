@@ -24,6 +24,9 @@ class OrgView(LoginRequiredMixin):
     """Signed in and a member of an organization; ``required_op`` from the role table when set."""
 
     required_op: str | None = Op.PROGRAMME_VIEW
+    # Needed as well for POST (and any other unsafe method) when a page reads with one operation and
+    # writes with another; the endpoint table in the README reads both.
+    write_op: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -31,6 +34,9 @@ class OrgView(LoginRequiredMixin):
         if request.membership is None:
             return render(request, "tenancy/no_organization.html", status=403)
         if self.required_op and not role_allows(request.membership.role, self.required_op):
+            raise PermissionDenied
+        if (self.write_op and request.method not in ("GET", "HEAD", "OPTIONS")
+                and not role_allows(request.membership.role, self.write_op)):
             raise PermissionDenied
         self.org = request.org
         return super().dispatch(request, *args, **kwargs)

@@ -206,6 +206,8 @@ def test_tenant_model_form_reports_a_duplicate_within_the_organization(bare_orgs
 # Pages with an integer in the URL that show no tenant model; each is covered by its own test.
 NOT_TENANT_PAGES = {
     "api-token-revoke": "an API token, not a tenant model: tests/tenancy/test_tokens.py",
+    "report-executive-month": "a calendar month (yyyy-mm), not an object id: tests/dashboards/test_report.py",
+    "report-executive-pdf": "a calendar month (yyyy-mm), not an object id: tests/dashboards/test_report.py",
 }
 
 
