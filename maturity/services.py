@@ -236,6 +236,10 @@ def answer_set(
         raise ValidationError({"practice": [_("This practice is not part of the active framework.")]})
     if isinstance(stage_level, bool) or not isinstance(stage_level, int) or not 1 <= stage_level <= 5:
         raise ValidationError({"stage_level": [_("Choose a stage from 1 to 5.")]})
+    nul = [name for name, text in (("evidence", evidence), ("evidence_url", evidence_url), ("comment", comment))
+           if "\x00" in (text or "")]
+    if nul:  # PostgreSQL cannot store a NUL character; this path takes raw form input
+        raise ValidationError({name: [_("Remove the NUL character (\\x00); text cannot contain it.")] for name in nul})
     evidence_url = (evidence_url or "").strip()
     if evidence_url:
         try:

@@ -64,6 +64,8 @@ def api_token_create(*, org: Organization, user: User, name: str) -> tuple[ApiTo
         raise ValidationError({"name": [_("Give the token a name, e.g. the system that will use it.")]})
     if len(name) > 100:
         raise ValidationError({"name": [_("Keep the name under 100 characters.")]})
+    if "\x00" in name:  # PostgreSQL cannot store it
+        raise ValidationError({"name": [_("Remove the NUL character (\\x00); text cannot contain it.")]})
     raw, prefix, key_hash = ApiToken.generate()
     token = ApiToken.objects.create(organization=org, user=user, name=name, prefix=prefix, key_hash=key_hash)
     return token, raw

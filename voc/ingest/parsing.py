@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -221,7 +222,8 @@ def _read_xlsx(data: bytes, limit: int | None = None) -> Table:
         raise ImportFileError(_("This is not an Excel workbook (.xlsx). Upload a real .xlsx file or a CSV file."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, SyntaxError,
+            TypeError, EOFError) as exc:
         raise ImportFileError(_("This Excel file cannot be read (%(error)s). Save it again as .xlsx.") % {
             "error": exc.__class__.__name__
         }) from exc
@@ -247,6 +249,14 @@ def _read_xlsx(data: bytes, limit: int | None = None) -> Table:
                 raise ImportFileError(_("The file has more than %(n)s rows; split it into smaller files.") % {
                     "n": f"{MAX_ROWS:,}"
                 })
+    except ImportFileError:
+        raise
+    except (SyntaxError, zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
+        # The sheet is read lazily: a corrupt sheet (broken XML, damaged compression) fails only here.
+        # SyntaxError covers the XML parsers' ParseError / XMLSyntaxError.
+        raise ImportFileError(_("This Excel file cannot be read (%(error)s). Save it again as .xlsx.") % {
+            "error": exc.__class__.__name__
+        }) from exc
     finally:
         workbook.close()
     return _table("xlsx", headers, rows)

@@ -171,18 +171,21 @@ def _write_part(name: str, rejected: list[tuple[int, list[Any], dict[str, list[s
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line, values, errors in rejected:
-        writer.writerow([line, format_errors(errors), *[_cell_text(v) for v in values]])
+        writer.writerow([line, _cell_text(format_errors(errors)), *[_cell_text(v) for v in values]])
     if default_storage.exists(name):
         default_storage.delete(name)
     default_storage.save(name, ContentFile(buffer.getvalue().encode("utf-8")))
 
 
 def _cell_text(value: Any) -> str:
+    """A cell of the rejected-rows report, which people open in a spreadsheet: text that would run as a
+    formula there (starting with = + - @, a tab or a carriage return) gets a leading apostrophe."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def import_job_run(*, org: Organization, job_id: int) -> ImportJob | None:
@@ -222,6 +225,12 @@ def import_job_run(*, org: Organization, job_id: int) -> ImportJob | None:
         rejected = [(b.line, b.values, b.errors) for b in built if b.errors]
         ready = [b for b in built if not b.errors]
         with transaction.atomic():
+            # The job row's lock makes a redelivered task that races a still-running one count each
+            # chunk once: whoever gets the lock second sees the chunk counted and skips it.
+            counted = (ImportJob.objects.for_org(org).select_for_update().filter(pk=job.pk)
+                       .values_list("processed_rows", flat=True).first())
+            if counted is None or counted > start:
+                continue
             # Imported rows were not "recorded by hand": recorded_by stays empty; the job says who.
             result = responses_record(org=org, rows=[b.row for b in ready])
             for entry in result.errors:
@@ -235,8 +244,12 @@ def import_job_run(*, org: Organization, job_id: int) -> ImportJob | None:
                 duplicate_count=F("duplicate_count") + result.duplicates,
                 error_count=F("error_count") + len(rejected),
             )
-    job.refresh_from_db()
-    _finish(org=org, job=job, headers=import_job_headers(job), total=total)
+    with transaction.atomic():
+        # Locked, and once: a second run finishing the same job would rebuild the report from parts
+        # the first run has already deleted.
+        job = ImportJob.objects.for_org(org).select_for_update().get(pk=job.pk)
+        if job.status == ImportJob.Status.RUNNING:
+            _finish(org=org, job=job, headers=import_job_headers(job), total=total)
     job.refresh_from_db()
     return job
 
@@ -245,7 +258,7 @@ def _finish(*, org: Organization, job: ImportJob, headers: list[str], total: int
     """Join the chunks' rejected rows into one report and mark the job done."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("line"), _("reasons"), *headers])
+    writer.writerow([_("line"), _("reasons"), *[_cell_text(h) for h in headers]])
     parts = []
     for start in range(0, total, CHUNK_ROWS):
         name = _part_name(job, start)
@@ -262,5 +275,10 @@ def _finish(*, org: Organization, job: ImportJob, headers: list[str], total: int
     job.finished_at = timezone.now()
     job.message = ""
     job.save(update_fields=["report", "status", "finished_at", "message"])
-    for name in parts:
-        default_storage.delete(name)
+
+    def delete_parts() -> None:
+        for name in parts:
+            default_storage.delete(name)
+
+    # Only once the job is marked done: a worker killed before that rebuilds the report from them.
+    transaction.on_commit(delete_parts)
