@@ -41,6 +41,33 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend and by this process.
+
+    On a machine shared with other work, wall-clock time depends on what else runs; CPU time much
+    less so (the data is in memory, so the work is CPU-bound). Reading /proc needs the database on
+    this machine; elsewhere this returns NaN and only wall-clock figures are meaningful.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks + time.process_time()
+
+
+def measured(fn, *args, **kwargs) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of backend + client) of one call."""
+    cpu = backend_cpu()
+    wall, _result = timed(fn, *args, **kwargs)
+    return wall, backend_cpu() - cpu
+
+
 def ensure_org(slug: str, n: int):
     from bench.datagen import bench_org, load_responses
     from voc.models import Response
@@ -86,6 +113,29 @@ def new_rows(org, n: int, prefix: str):
     return rows
 
 
+def report(label: str, runs: list[tuple[float, float]], base: list[tuple[float, float]] | None = None,
+           base_label: str = "", percent: bool = False) -> tuple[float, float]:
+    """Print the best wall-clock and the mean CPU figures of ``runs`` (and their ratio to ``base``'s).
+
+    CPU is a mean, not a minimum: the backend's CPU clock ticks every 10 ms, so the minimum of a few
+    short runs would be biased low.
+    """
+    wall, cpu = min(w for w, _ in runs), sum(c for _, c in runs) / len(runs)
+    line = f"{label:<30} wall {wall:7.3f} s   cpu {cpu:7.3f} s"
+    if base:
+        base_wall, base_cpu = min(w for w, _ in base), sum(c for _, c in base) / len(base)
+        if percent:
+            line += f"   = {100 * wall / base_wall:.2f}% / {100 * cpu / base_cpu:.2f}% of {base_label}"
+        else:
+            line += f"   = {wall / base_wall:.2f}x / {cpu / base_cpu:.2f}x {base_label}"
+    print(line + f"   (runs: {', '.join(f'{w:.3f}/{c:.3f}' for w, c in runs)})")
+    return wall, cpu
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def memory_probe(slug: str) -> int:
     """Peak RSS (KiB) of this process doing one full recompute; run in a child process."""
     setup()
@@ -100,6 +150,8 @@ def memory_probe(slug: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timed rollup measurement (best kept)")
+    parser.add_argument("--rollups-only", action="store_true", help="skip the ingest and memory measurements")
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -118,26 +170,48 @@ def main() -> None:
     n = Response.objects.for_org(org).count()
     print(f"organization {org.slug}: {n:,} responses")
 
-    floors = [floor_group_by(org) for _ in range(3)]
-    full_times = []
-    for _ in range(3):
-        seconds, stats = timed(rollups_refresh, org=org)
-        full_times.append(seconds)
-    floor, full = min(floors), min(full_times)
+    with connection.cursor() as cursor:
+        # What autovacuum does in production (it may be off on a test server): earlier runs' dead
+        # rollup rows and unset visibility maps would otherwise weigh on whichever code runs next.
+        cursor.execute("VACUUM (ANALYZE) voc_rollup")
+        cursor.execute("VACUUM voc_response")
+    print(f"load average at start: {load_average()}")
+    # Floor and full recompute alternate, so a burst of other work on the machine hits both alike.
+    floors, fulls = [], []
+    for _ in range(args.repeat):
+        floors.append(measured(floor_group_by, org))
+        fulls.append(measured(rollups_refresh, org=org))
     rows = Rollup.objects.for_org(org).count()
-    print(f"raw GROUP BY (floor)       {floor:8.3f} s")
-    print(f"full rollup recompute      {full:8.3f} s  ({full / floor:.2f}x the floor; {rows:,} rollup rows)")
+    report("raw GROUP BY (floor)", floors)
+    report("full rollup recompute", fulls, floors, "the floor")
+    print(f"  ({rows:,} rollup rows)")
+    # The first computation ever (or after the rollups were deleted) writes every row.
+    Rollup.objects.for_org(org).delete()
+    report("full recompute, no rollups", [measured(rollups_refresh, org=org)], floors, "the floor")
 
-    batch = new_rows(org, 1000, prefix=f"inc{n}")
-    result = responses_record(org=org, rows=batch)
-    touched: dict[int, set] = {}
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(org.timezone)
-    for row in batch:
-        touched.setdefault(row["metric"].pk, set()).add(local_day(row["submitted_at"], tz))
-    inc, _ = timed(rollups_refresh, org=org, touched=touched)
-    print(f"incremental after {result.created:,} rows {inc:8.3f} s  ({100 * inc / full:.2f}% of a full recompute)")
+    incs = []
+    for i in range(args.repeat):
+        # Written directly (responses_record would refresh them itself, eagerly, in this setup), so
+        # the refresh below finds its rollups stale, as a worker does after an ingest.
+        batch = new_rows(org, 1000, prefix=f"inc{n}-{i}")
+        Response.objects.bulk_create([
+            Response(organization=org, source=r["source"], external_id=r["external_id"], metric=r["metric"],
+                     touchpoint_id=r["touchpoint"], score=r["score"], submitted_at=r["submitted_at"]) for r in batch
+        ])
+        touched: dict[int, set] = {}
+        for row in batch:
+            touched.setdefault(row["metric"].pk, set()).add(local_day(row["submitted_at"], tz))
+        incs.append(measured(rollups_refresh, org=org, touched=touched))
+        # Removed again (and their days refreshed), so a rerun measures the same data.
+        Response.objects.for_org(org).filter(external_id__in=[r["external_id"] for r in batch]).delete()
+        rollups_refresh(org=org, touched=touched)
+    report(f"incremental, {len(batch):,} new rows", incs, fulls, "a full recompute", percent=True)
+    print(f"load average after rollups: {load_average()}")
+    if args.rollups_only:
+        return
 
     # Ingest into an organization of its own, so its rows never pile up on the recent days whose
     # rollups the incremental measurement above refreshes.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from cxgov.bilingual import Bilingual
-from cxgov.tenancy.models import TenantScoped
+from cxgov.tenancy.models import Organization, TenantScoped
 
 
 class Segment(TenantScoped):
@@ -327,6 +327,12 @@ class Rollup(TenantScoped):
         MONTH = "month", _("Month")
 
     id = models.BigAutoField(primary_key=True)
+    # As TenantScoped's, without the single-column index: the rollup key starts with the organization,
+    # so that index served no query and only slowed every rollup write.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, editable=False,
+        verbose_name=_("organization"),
+    )
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("metric"))
     grain = models.CharField(_("grain"), max_length=12, choices=Grain.choices)
     subject_id = models.BigIntegerField(_("subject id"), default=0)
@@ -343,6 +349,11 @@ class Rollup(TenantScoped):
         _("unfavourable"), default=0, help_text=_("Detractors (NPS), bottom-two-box (CSAT), disagree (CES).")
     )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    # Median metrics' day rows only (PostgreSQL): the day's scores in ascending order. Medians are not
+    # additive, so this is what lets a week's or a month's median be computed from its day rows, like
+    # every other figure, instead of re-reading the period's responses.
+    scores = models.JSONField(_("scores of the day"), null=True, blank=True, editable=False)
+    # When the row's figures were last written: a refresh that finds the same figures leaves it alone.
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

@@ -8,19 +8,24 @@ How it stays exact and cheap:
   day is the sum of all touchpoint days plus the (few) responses without a touchpoint; weeks and
   months are sums of days. This works because rollups store additive parts (``n``, ``score_sum``,
   ``favourable``, ``unfavourable``) and the value is a function of the parts, as the metric's method
-  defines it. Medians are not additive: a median metric's values are selected from its responses
-  (``percentile_cont`` with grouping sets on PostgreSQL, a window function elsewhere).
+  defines it. Medians are not additive: a median metric's day values are selected from its
+  responses (``percentile_cont`` with grouping sets on PostgreSQL, a window function elsewhere); on
+  PostgreSQL its day rows also keep their sorted scores, from which weeks and months take theirs.
 * **Incremental by construction.** A refresh recomputes exactly the periods that contain a touched
   day: those days, their weeks and their months, for the metrics touched. A full recompute is the
   same code with every day touched, so an incremental refresh always equals a full one.
-* **Idempotent.** Affected rows are deleted and rebuilt in one transaction, under row locks on the
-  metrics (taken in id order, so concurrent refreshes serialise without deadlocks): a retried or
+* **Idempotent.** Affected rows are rebuilt in one transaction (on PostgreSQL: compared with the
+  stored ones, and only new, changed or vanished rows written), under row locks on the metrics
+  (taken in id order, so concurrent refreshes serialise without deadlocks): a retried or
   duplicated task produces the same rows and never doubles them.
 * **Days are local.** Day, week (ISO, from Monday) and month boundaries are midnight in the
   organization's time zone.
 
-Rows are written with ``INSERT … SELECT`` built from ORM querysets, so the same code runs on
-PostgreSQL and SQLite and no response is ever loaded into Python.
+Two implementations of the same rules, checked against the same hand-computed tests and the same
+incremental == full property: on PostgreSQL (production) the whole refresh is one SQL statement
+(``_PgRefresh``: grouping sets, medians of weeks and months from the day rows' sorted ``scores``,
+and only changed rows written); elsewhere (SQLite in tests and development) ``_Refresh`` writes rows
+with ``INSERT … SELECT`` built from ORM querysets. Either way no response is loaded into Python.
 """
 
 from __future__ import annotations
@@ -457,6 +462,253 @@ class _Medians:
                 yield grain, int(subject_id), p, median
 
 
+class _PgRefresh:
+    """PostgreSQL: the whole refresh is one statement (CTEs), and it writes only what changed.
+
+    * One scan of the touched days' responses groups them by metric, touchpoint (or none) and local
+      day; ``GROUPING SETS`` over those few thousand groups give the touchpoint, journey, segment and
+      organization days in memory (the journey and segment of a touchpoint come from one hash join).
+    * Weeks and months are sums of days: the fresh days plus, for an incremental refresh, the stored
+      days of the touched weeks and months that were not touched. Nothing else is re-read.
+    * Medians (not additive) are selected from the median metrics' responses of the affected
+      periods with ``percentile_cont`` over grouping sets, and joined to the rows before they are
+      written: no second pass updates rows just written.
+    * The rows are upserted on the rollup key and an upsert whose figures are unchanged does not
+      write; rows of the refreshed periods that no longer have data are deleted. A nightly full
+      recompute of unchanged data therefore writes (and WAL-logs, and re-indexes) nothing.
+
+    ``computed_at`` is the time a row's figures were last written (created or changed).
+    """
+
+    def __init__(self, org: Organization, metrics: list[Metric], days: set[dt.date] | None):
+        self.org = org
+        self.metrics = metrics
+        self.metric_ids = [m.pk for m in metrics]
+        self.median_ids = [m.pk for m in metrics if m.method == Metric.Method.MEDIAN]
+        self.tz = ZoneInfo(org.timezone)
+        self.days = None if days is None else sorted(set(days))
+        self.weeks = None if days is None else sorted({week_start(d) for d in days})
+        self.months = None if days is None else sorted({month_start(d) for d in days})
+        self.now = timezone.now()
+        self.params: dict = {"org": org.pk, "metrics": self.metric_ids, "medians": self.median_ids,
+                             "tz": org.timezone, "now": self.now}
+
+    def _param(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def _time_filter(self, days: Iterable[dt.date]) -> str:
+        """Responses submitted on the given local days (index-friendly half-open ranges)."""
+        ranges = []
+        for first, last in day_runs(days):
+            start = dt.datetime.combine(first, dt.time.min, tzinfo=self.tz)
+            end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
+            ranges.append(f"(r.submitted_at >= {self._param(start)} AND r.submitted_at < {self._param(end)})")
+        return f" AND ({' OR '.join(ranges)})"
+
+    def _span_days(self) -> list[dt.date]:
+        """Every day of the touched weeks and months."""
+        spans = [(s, period_end(Period.WEEK, s)) for s in self.weeks or []]
+        spans += [(s, period_end(Period.MONTH, s)) for s in self.months or []]
+        return sorted({first + dt.timedelta(days=i) for first, last in spans for i in range((last - first).days + 1)})
+
+    def _boxes(self) -> tuple[str, str]:
+        """FILTER conditions counting each metric's favourable and unfavourable boxes."""
+        favourable, unfavourable = [], []
+        for metric in self.metrics:
+            bounds = metric.favourable_bounds()
+            if bounds:
+                favourable.append(f"WHEN {int(metric.pk)} THEN r.score >= {self._param(bounds[0])}")
+                unfavourable.append(f"WHEN {int(metric.pk)} THEN r.score <= {self._param(bounds[1])}")
+        if not favourable:
+            return "false", "false"
+        return (f"CASE r.metric_id {' '.join(favourable)} END", f"CASE r.metric_id {' '.join(unfavourable)} END")
+
+    def _value(self) -> str:
+        cases = []
+        for metric in self.metrics:
+            expression = "agg.mv::numeric" if metric.method == Metric.Method.MEDIAN else _value_sql(metric)
+            if expression is not None:
+                cases.append(f"WHEN {int(metric.pk)} THEN {expression}")
+        if not cases:
+            return "NULL"
+        return f"CASE WHEN agg.n > 0 THEN CASE agg.metric_id {' '.join(cases)} END END"
+
+    def sql(self) -> str:
+        full = self.days is None
+        table = connection.ops.quote_name(Rollup._meta.db_table)
+        grains = {g: f"'{g}'" for g in (Grain.TOUCHPOINT, Grain.JOURNEY, Grain.SEGMENT, Grain.ORGANIZATION)}
+        day, week, month = f"'{Period.DAY}'", f"'{Period.WEEK}'", f"'{Period.MONTH}'"
+        favourable, unfavourable = self._boxes()
+        local = "(r.submitted_at AT TIME ZONE %(tz)s)::date"
+        # A full refresh reads every response of the organization (the same rows as the floor's GROUP BY,
+        # and the same plan); metrics created meanwhile are dropped in ``days``.
+        responses_scope = "" if full else " AND r.metric_id = ANY(%(metrics)s)" + self._time_filter(self.days)
+
+        def grain_of(tp: str, jr: str, sg: str) -> tuple[str, str]:
+            grain = (f"CASE WHEN GROUPING({tp}) = 0 THEN {grains[Grain.TOUCHPOINT]} "
+                     f"WHEN GROUPING({jr}) = 0 THEN {grains[Grain.JOURNEY]} "
+                     f"WHEN GROUPING({sg}) = 0 THEN {grains[Grain.SEGMENT]} ELSE {grains[Grain.ORGANIZATION]} END")
+            subject = (f"CASE WHEN GROUPING({tp}) = 0 THEN {tp} WHEN GROUPING({jr}) = 0 THEN {jr} "
+                       f"WHEN GROUPING({sg}) = 0 THEN {sg} ELSE 0 END")
+            return grain, subject
+
+        grain, subject = grain_of("x.tp", "m.jr", "m.sg")
+        parts = [
+            # Journey and segment of every touchpoint of the organization (a small hash table).
+            "tpmap AS (SELECT t.id AS tp, t.journey_id AS jr, j.segment_id AS sg FROM voc_touchpoint t "
+            "JOIN voc_journey j ON j.id = t.journey_id WHERE t.organization_id = %(org)s)",
+        ]
+        if full:
+            source = "voc_response"
+        else:
+            # The touched days' responses, read once for the parts and the medians.
+            source = "touched"
+            parts.append(
+                f"touched AS MATERIALIZED (SELECT r.metric_id, r.touchpoint_id, r.submitted_at, r.score "  # noqa: S608
+                f"FROM voc_response r WHERE r.organization_id = %(org)s{responses_scope})"
+            )
+        parts += [
+            # The one scan of raw responses: every metric's touchpoint days (touchpoint NULL: loose rows).
+            f"tpday AS (SELECT r.metric_id AS mt, r.touchpoint_id AS tp, {local} AS d, count(*) AS n, "  # noqa: S608
+            f"sum(r.score) AS s, count(*) FILTER (WHERE {favourable}) AS f, "
+            f"count(*) FILTER (WHERE {unfavourable}) AS u FROM {source} r "
+            f"{'WHERE r.organization_id = %(org)s ' if full else ''}GROUP BY 1, 2, 3)",
+            # Every grain's days from the touchpoint days, in memory.
+            f"grouped AS (SELECT x.mt, {grain} AS grain, {subject} AS subject, x.d, sum(x.n) AS n, sum(x.s) AS s, "  # noqa: S608
+            "sum(x.f) AS f, sum(x.u) AS u FROM tpday x LEFT JOIN tpmap m ON m.tp = x.tp "
+            "GROUP BY GROUPING SETS ((x.mt, x.d, x.tp), (x.mt, x.d, m.jr), (x.mt, x.d, m.sg), (x.mt, x.d)))",
+        ]
+        tp_label, org_label = grains[Grain.TOUCHPOINT], grains[Grain.ORGANIZATION]
+        if self.median_ids:
+            parts += [
+                # Median metrics' responses on the touched days (a second, narrower read).
+                f"medsrc AS (SELECT r.metric_id AS mt, r.touchpoint_id AS tp, m.jr, m.sg, {local} AS d, r.score "  # noqa: S608
+                f"FROM {source} r LEFT JOIN tpmap m ON m.tp = r.touchpoint_id "
+                f"WHERE {'r.organization_id = %(org)s AND ' if full else ''}r.metric_id = ANY(%(medians)s))",
+                # Day medians of journeys, segments and the organization (a touchpoint day's comes
+                # from its sorted scores below).
+                f"medday AS (SELECT mt, CASE WHEN GROUPING(jr) = 0 THEN {grains[Grain.JOURNEY]} "  # noqa: S608
+                f"WHEN GROUPING(sg) = 0 THEN {grains[Grain.SEGMENT]} ELSE {org_label} END AS grain, "
+                "CASE WHEN GROUPING(jr) = 0 THEN jr WHEN GROUPING(sg) = 0 THEN sg ELSE 0 END AS subject, d, "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS v FROM medsrc "
+                "GROUP BY GROUPING SETS ((mt, d, jr), (mt, d, sg), (mt, d)))",
+                # The sorted scores a day row keeps: a touchpoint day's own; on the organization's day,
+                # those of responses without a touchpoint (the only ones no touchpoint day holds).
+                f"medarr AS (SELECT mt, CASE WHEN tp IS NULL THEN {org_label} ELSE {tp_label} END AS grain, "  # noqa: S608
+                "COALESCE(tp, 0) AS subject, d, array_agg(score ORDER BY score) AS a FROM medsrc "
+                "GROUP BY mt, tp, d)",
+                f"days AS (SELECT g.*, to_jsonb(ma.a) AS sc, CASE WHEN g.grain = {tp_label} "  # noqa: S608
+                "THEN (ma.a[(cardinality(ma.a) + 1) / 2] + ma.a[(cardinality(ma.a) + 2) / 2]) / 2 "
+                "ELSE md.v::numeric END AS mv FROM grouped g "
+                "LEFT JOIN medday md ON md.mt = g.mt AND md.grain = g.grain AND md.subject = g.subject AND md.d = g.d "
+                "LEFT JOIN medarr ma ON ma.mt = g.mt AND ma.grain = g.grain AND ma.subject = g.subject AND ma.d = g.d "
+                "WHERE g.subject IS NOT NULL AND g.mt = ANY(%(metrics)s))",
+            ]
+        else:
+            parts.append("days AS (SELECT g.*, NULL::jsonb AS sc, NULL::numeric AS mv FROM grouped g "
+                         "WHERE g.subject IS NOT NULL AND g.mt = ANY(%(metrics)s))")
+        alldays = "SELECT mt, grain, subject, d, n, s, f, u, sc FROM days"
+        having = ""
+        if not full:
+            span = " OR ".join(f"period_start BETWEEN {self._param(a)} AND {self._param(b)}"
+                               for a, b in day_runs(self._span_days()))
+            alldays += (
+                " UNION ALL SELECT metric_id, grain, subject_id, period_start, n, score_sum, favourable, "  # noqa: S608
+                f"unfavourable, scores FROM {table} WHERE organization_id = %(org)s AND metric_id = ANY(%(metrics)s) "
+                f"AND period = {day} AND ({span}) AND NOT period_start = ANY({self._param(self.days)})"
+            )
+            weeks, months = self._param(self.weeks), self._param(self.months)
+            having = (f" HAVING (GROUPING(wk) = 0 AND wk = ANY({weeks})) "
+                      f"OR (GROUPING(mo) = 0 AND mo = ANY({months}))")
+        week_of = "{0} - (extract(isodow FROM {0})::int - 1)"
+        month_of = "date_trunc('month', {0}::timestamp)::date"
+        parts += [
+            # Weeks and months: sums of days (fresh, plus stored ones of the touched periods not touched).
+            f"alldays AS (SELECT a.*, {week_of.format('a.d')} AS wk, {month_of.format('a.d')} AS mo "  # noqa: S608
+            f"FROM ({alldays}) a)",
+            f"coarse AS (SELECT mt, grain, subject, CASE WHEN GROUPING(wk) = 0 THEN {week} ELSE {month} END AS period, "  # noqa: S608
+            "COALESCE(wk, mo) AS start, sum(n) AS n, sum(s) AS s, sum(f) AS f, sum(u) AS u FROM alldays "
+            f"GROUP BY GROUPING SETS ((mt, grain, subject, wk), (mt, grain, subject, mo)){having})",
+        ]
+        median_join = ", NULL::numeric AS mv, NULL::jsonb FROM coarse c"
+        if self.median_ids:
+            # Medians of weeks and months: over the touched days' responses and, for the other days of
+            # those periods, the scores their day rows keep (responses of those days are not re-read).
+            values = "SELECT mt, tp, jr, sg, d, score FROM medsrc"
+            if not full:
+                values += (
+                    " UNION ALL SELECT a.mt, m.tp, m.jr, m.sg, a.d, x.v::numeric "  # noqa: S608
+                    "FROM alldays a CROSS JOIN LATERAL jsonb_array_elements(a.sc) AS x(v) "
+                    f"LEFT JOIN tpmap m ON a.grain = {tp_label} AND m.tp = a.subject "
+                    f"WHERE a.sc IS NOT NULL AND NOT a.d = ANY({self._param(self.days)})"
+                )
+            grain, subject = grain_of("v.tp", "v.jr", "v.sg")
+            medvalues = (f"(SELECT u.*, {week_of.format('u.d')} AS wk, "  # noqa: S608
+                         f"{month_of.format('u.d')} AS mo FROM ({values}) u)")
+            if not full:
+                # Materialized once for both branches; a full refresh's are the already materialized medsrc.
+                parts.append(f"medvalues AS {medvalues}")
+                medvalues = "medvalues"
+            branches = []
+            for label, column, starts in ((week, "wk", self.weeks), (month, "mo", self.months)):
+                # Only the touched weeks' (months') values: no median is computed just to be discarded.
+                where = "" if full else f" WHERE v.{column} = ANY({self._param(starts)})"
+                branches.append(
+                    f"SELECT v.mt, {grain} AS grain, {subject} AS subject, {label} AS period, v.{column} AS start, "  # noqa: S608
+                    f"percentile_cont(0.5) WITHIN GROUP (ORDER BY v.score) AS mv FROM {medvalues} v{where} "
+                    f"GROUP BY GROUPING SETS ((v.mt, v.{column}, v.tp), (v.mt, v.{column}, v.jr), "
+                    f"(v.mt, v.{column}, v.sg), (v.mt, v.{column}))"
+                )
+            parts.append(f"medcoarse AS ({' UNION ALL '.join(branches)})")
+            median_join = (", mc.mv::numeric, NULL::jsonb FROM coarse c LEFT JOIN medcoarse mc ON mc.mt = c.mt "
+                           "AND mc.grain = c.grain AND mc.subject = c.subject AND mc.period = c.period "
+                           "AND mc.start = c.start")
+        parts.append(
+            # Figures cast to the columns' types, so a recomputed figure compares equal to the stored one.
+            "fresh AS (SELECT agg.metric_id, agg.grain, agg.subject, agg.period, agg.start, agg.n::integer AS n, "  # noqa: S608
+            "agg.score_sum::numeric(20, 4) AS score_sum, agg.favourable::integer AS favourable, "
+            f"agg.unfavourable::integer AS unfavourable, ({self._value()})::numeric(14, 4) AS value, agg.scores FROM ("
+            f"SELECT mt AS metric_id, grain, subject, {day} AS period, d AS start, n, s AS score_sum, "
+            "f AS favourable, u AS unfavourable, mv, sc AS scores FROM days "
+            "UNION ALL SELECT c.mt, c.grain, c.subject, c.period, c.start, c.n, c.s, c.f, c.u"
+            f"{median_join}) agg)"
+        )
+        scope = ""
+        if not full:
+            scope = (f" AND ((r.period = {day} AND r.period_start = ANY({self._param(self.days)})) "
+                     f"OR (r.period = {week} AND r.period_start = ANY({self._param(self.weeks)})) "
+                     f"OR (r.period = {month} AND r.period_start = ANY({self._param(self.months)})))")
+        figures = ("n", "score_sum", "favourable", "unfavourable", "value", "scores")
+        parts += [
+            # The stored rows of the refreshed periods, and how they differ from the fresh ones:
+            # new (no stored row), changed figures, or gone (no fresh row). Unchanged rows are left alone.
+            f"existing AS (SELECT r.id, r.metric_id, r.grain, r.subject_id, r.period, r.period_start, "  # noqa: S608
+            f"{', '.join(f'r.{c}' for c in figures)} FROM {table} r "
+            f"WHERE r.organization_id = %(org)s AND r.metric_id = ANY(%(metrics)s){scope})",
+            "diff AS (SELECT e.id AS eid, f.* FROM fresh f FULL JOIN existing e ON f.metric_id = e.metric_id "  # noqa: S608
+            "AND f.grain = e.grain AND f.subject = e.subject_id AND f.period = e.period AND f.start = e.period_start "
+            f"WHERE e.id IS NULL OR f.metric_id IS NULL OR ({', '.join(f'e.{c}' for c in figures)}) "
+            f"IS DISTINCT FROM ({', '.join(f'f.{c}' for c in figures)}))",
+            f"changed AS (UPDATE {table} r SET {', '.join(f'{c} = d.{c}' for c in figures)}, computed_at = %(now)s "  # noqa: S608
+            "FROM diff d WHERE r.id = d.eid AND d.metric_id IS NOT NULL RETURNING 1)",
+            f"added AS (INSERT INTO {table} (organization_id, metric_id, grain, subject_id, period, period_start, "  # noqa: S608
+            f"computed_at, {', '.join(figures)}) SELECT %(org)s, metric_id, grain, subject, period, start, %(now)s, "
+            f"{', '.join(figures)} FROM diff WHERE eid IS NULL RETURNING 1)",
+            f"gone AS (DELETE FROM {table} r USING diff d WHERE r.id = d.eid AND d.metric_id IS NULL RETURNING 1)",  # noqa: S608
+        ]
+        return ("WITH " + ", ".join(parts) + " SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM added), "  # noqa: S608
+                "(SELECT count(*) FROM gone)")
+
+    def run(self) -> int:
+        sql = self.sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            written, deleted = cursor.fetchone()
+        return int(written) + int(deleted)
+
+
 def _as_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -482,24 +734,41 @@ def rollups_refresh(
         if not wanted:
             return RefreshStats()
         metrics_qs = metrics_qs.filter(pk__in=wanted)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The GROUP BY and the median sorts of a full recompute spill to disk with the default
             # 4 MB; this transaction alone gets more (sized by settings.ROLLUP_WORK_MEM).
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.ROLLUP_WORK_MEM])
+                # Rollups are derived data: if the server crashed in the instant after this commit, the
+                # refresh would be lost, never a response, and the nightly full recompute rebuilds it.
+                # So the commit does not wait for its WAL to reach disk. Only when this is the
+                # outermost transaction: inside a caller's, the setting would cover the caller's own
+                # writes (responses) too.
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true), set_config('synchronous_commit', "
+                    "CASE WHEN %s THEN 'off' ELSE current_setting('synchronous_commit') END, true)",
+                    [settings.ROLLUP_WORK_MEM, outermost],
+                )
         # Row locks in id order serialise refreshes of the same metrics (SQLite locks the database).
-        metrics = list(metrics_qs.select_for_update())
+        # FOR NO KEY UPDATE, not FOR UPDATE: a response insert takes KEY SHARE on its metric row, which
+        # FOR UPDATE would block, and in the other order the two deadlock (one client gets a 500).
+        metrics = list(metrics_qs.select_for_update(no_key=True))
         if not metrics:
             return RefreshStats()
-        refresh = _Refresh(org, metrics, days)
-        refresh.run()
+        if connection.vendor == "postgresql":
+            refresh = _PgRefresh(org, metrics, days)
+            written = refresh.run()
+        else:
+            refresh = _Refresh(org, metrics, days)
+            refresh.run()
+            written = refresh.written
     return RefreshStats(
         metrics=len(metrics),
         days=len(days) if days is not None else 0,
         weeks=len(refresh.weeks or []),
         months=len(refresh.months or []),
-        rows=refresh.written,
+        rows=written,
     )
 
 

@@ -180,7 +180,7 @@ def snapshot(org):
     return sorted(
         Rollup.objects.for_org(org).values_list(
             "metric_id", "grain", "subject_id", "period", "period_start", "n", "score_sum", "favourable",
-            "unfavourable", "value",
+            "unfavourable", "value", "scores",
         )
     )
 
