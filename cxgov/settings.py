@@ -191,6 +191,37 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability (tests/reliability prove it with killed workers and a restarted Redis):
+# - a worker reconnects to a restarted broker forever rather than exiting after 100 tries;
+# - a producer (the web process enqueuing a rollup refresh after commit) retries a publish for
+#   about 15 s, long enough to ride out a Redis restart;
+# - a message taken by a worker that then died (SIGKILL, OOM, lost host) is redelivered after the
+#   visibility timeout. It must exceed the longest task plus the longest retry countdown
+#   (retry_backoff_max = 300 s), or a slow task would run twice at once; the tasks are idempotent
+#   and the import locks its job row, so that would cost time, not correctness. A killed prefork
+#   child is redelivered at once (reject on worker loss), without waiting for the timeout.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 10, "interval_start": 0, "interval_step": 0.5, "interval_max": 2}
+CELERY_VISIBILITY_TIMEOUT = 1800
+_REDIS_SOCKET_OPTIONS = {
+    # A publish on a connection the broker dropped without closing it fails after 30 s rather than hanging.
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    "retry_on_timeout": True,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Every minute a worker looks for messages held longer than the timeout by a worker that died.
+    "unacked_restore_interval": 60,
+    "unacked_restore_throttle": 1,
+    **_REDIS_SOCKET_OPTIONS,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_REDIS_SOCKET_OPTIONS)
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE = {
     "voc-nightly-rollups": {
         "task": "voc.tasks.refresh_all_rollups",
@@ -236,9 +267,15 @@ def _next_redis_db(url: str) -> str:
 
 if REDIS_URL:
     CACHE_URL = env.str("CACHE_URL", default=_next_redis_db(REDIS_URL))
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Fails open (a miss, a dropped write) while Redis is unreachable: see cxgov/cache.py.
+    CACHES = {"default": {"BACKEND": "cxgov.cache.FailOpenRedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The largest request body read into memory (files excepted): the feedback bulk endpoint documents 10 MB.
+# Larger bodies are refused with a 413 in the API's error shape (cxgov.tenancy.drf.exception_handler).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     # Bearer first: it answers anonymous requests with 401 and a WWW-Authenticate header.

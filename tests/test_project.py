@@ -126,7 +126,7 @@ def test_database_and_redis_urls_switch_backends(no_dotenv) -> None:
     assert s["NAME"] == "cxgov"
     assert s["EAGER"] is False
     assert s["BROKER"] == s["BACKEND"] == "redis://cache.internal:6379/3"
-    assert s["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE"] == "cxgov.cache.FailOpenRedisCache"  # Django's RedisCache, failing open (cxgov/cache.py)
     # Never the broker's database: clearing the cache would drop queued tasks.
     assert s["CACHE_AT"] == "redis://cache.internal:6379/4"
 

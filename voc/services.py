@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.urls import reverse
@@ -175,7 +175,38 @@ def _text(value: Any, name: str, max_length: int | None, errors: _RowErrors) -> 
     value = value.strip()
     if max_length is not None and len(value) > max_length:
         errors.add(name, _("Keep this under %(n)d characters.") % {"n": max_length})
+    if "\x00" in value:
+        # PostgreSQL cannot store a NUL character: refuse it here rather than fail the whole insert.
+        errors.add(name, _("Remove the NUL character (\\x00); text cannot contain it."))
     return value
+
+
+def _responses_insert_fresh(*, org: Organization, chunk: list[Response], chunk_size: int) -> list[Response]:
+    """Insert the rows of ``chunk`` whose (source, external id) is not stored yet; return them.
+
+    A concurrent call (a client's retry racing its own first attempt) may store some of the same ids
+    between the read and the insert: PostgreSQL waits for it to commit, then refuses the insert on the
+    unique constraint. The insert runs in a savepoint, so the chunk is read again and retried; the
+    rows the other call stored count as duplicates. Nothing is half-stored and the client gets no 500.
+    """
+    for attempt in range(5):
+        known = set(
+            Response.objects.for_org(org)
+            .filter(source_id__in={r.source_id for r in chunk}, external_id__in={r.external_id for r in chunk})
+            .values_list("source_id", "external_id")
+        )
+        fresh = [r for r in chunk if (r.source_id, r.external_id) not in known]
+        if not fresh:
+            return fresh
+        try:
+            with transaction.atomic():
+                # bulk_create bypasses TenantScoped.save(); every reference was checked against org.
+                Response.objects.bulk_create(fresh, batch_size=chunk_size)
+            return fresh
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    return []
 
 
 @transaction.atomic
@@ -201,8 +232,8 @@ def responses_record(
 
     The cost does not depend on the number of rows beyond one read and one bulk insert per chunk:
     sources, metrics and touchpoints are read once per call, never per row. Everything happens in
-    one transaction. Two concurrent calls racing on the same external id make the later one fail on
-    the unique constraint (nothing of it is kept); retrying it then reports the row as a duplicate.
+    one transaction. Two concurrent calls racing on the same external id store it once: the later one
+    waits for the earlier to commit and then counts the row as a duplicate.
 
     The inner loop starts here: each created row that is a detractor or crosses its metric's
     follow-up threshold opens a follow-up case in the same transaction (``cases_opened``), in bulk.
@@ -219,8 +250,8 @@ def responses_record(
     touchpoint_ids = {
         row.get("touchpoint") for row in rows
         if isinstance(row, Mapping) and isinstance(row.get("touchpoint"), int)
-        and not isinstance(row.get("touchpoint"), bool)
-    }
+        and not isinstance(row.get("touchpoint"), bool) and 0 < row.get("touchpoint") < 2**63
+    }  # an id beyond the column's range is simply not found (SQLite would overflow on it)
     touchpoints_by_id = Touchpoint.objects.for_org(org).in_bulk(touchpoint_ids) if touchpoint_ids else {}
 
     valid: list[Response] = []
@@ -241,6 +272,8 @@ def responses_record(
             errors.add("external_id", _("This field is required."))
         elif len(external_id) > EXTERNAL_ID_MAX:
             errors.add("external_id", _("Keep this under %(n)d characters.") % {"n": EXTERNAL_ID_MAX})
+        elif "\x00" in external_id:
+            errors.add("external_id", _("Remove the NUL character (\\x00); text cannot contain it."))
         touchpoint = row.get("touchpoint")
         if isinstance(touchpoint, Touchpoint):
             if touchpoint.organization_id != org.pk:
@@ -279,17 +312,10 @@ def responses_record(
     created_rows: list[Response] = []
     for start in range(0, len(valid), chunk_size):
         chunk = valid[start:start + chunk_size]
-        known = set(
-            Response.objects.for_org(org)
-            .filter(source_id__in={r.source_id for r in chunk}, external_id__in={r.external_id for r in chunk})
-            .values_list("source_id", "external_id")
-        )
-        fresh = [r for r in chunk if (r.source_id, r.external_id) not in known]
+        fresh = _responses_insert_fresh(org=org, chunk=chunk, chunk_size=chunk_size)
         result.duplicates += len(chunk) - len(fresh)
         if not fresh:
             continue
-        # bulk_create bypasses TenantScoped.save(); every reference above was checked against org.
-        Response.objects.bulk_create(fresh, batch_size=chunk_size)
         created_rows.extend(fresh)
         result.created += len(fresh)
         for response in fresh:

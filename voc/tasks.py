@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from cxgov.tenancy.models import Organization
 from cxgov.tenancy.tasks import org_task
@@ -14,8 +15,12 @@ from .models import Rollup
 from .rollups import rollups_refresh
 from .signals import rollups_refreshed
 
+# Retried with backoff (org_task's policy) on a lost broker or database connection, a deadlock or a
+# serialization failure: every task here is idempotent, so a rerun is always safe.
+RETRY_ON = (ConnectionError, TimeoutError, OperationalError, InterfaceError)
 
-@org_task()
+
+@org_task(autoretry_for=RETRY_ON)
 def refresh_rollups(*, org: Organization, touched: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Recompute the rollups of the touched {metric id: [ISO local days]} of ``org`` (all when None).
 
@@ -32,7 +37,8 @@ def refresh_rollups(*, org: Organization, touched: dict[str, list[str]] | None =
     return {"metrics": stats.metrics, "days": stats.days, "rows": stats.rows}
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=RETRY_ON, retry_backoff=True,
+             retry_jitter=True, max_retries=8)
 def refresh_all_rollups() -> int:
     """Nightly: a full recompute for every active organization, one task per organization."""
     # System code that iterates organizations; each task then works inside one organization.
@@ -47,7 +53,7 @@ def touched_payload(touched: dict[int, set[dt.date]]) -> dict[str, list[str]]:
     return {str(metric): sorted(day.isoformat() for day in days) for metric, days in touched.items()}
 
 
-@org_task()
+@org_task(autoretry_for=RETRY_ON)
 def import_feedback(*, org: Organization, job_id: int) -> dict[str, Any] | None:
     """Run a queued CSV / Excel import job (``voc.ingest.services.import_job_run``).
 
