@@ -22,6 +22,8 @@ from . import services
 from .models import Lever, LeverGroup, Practice
 
 TEXTS = ("name_en", "name_es", "description_en", "description_es")
+# What the services accept for a lever's or a practice's code (cem_levers.services._free_code).
+CODE_PATTERN = r"^[-a-zA-Z0-9_.]+$"
 
 
 class LeverGroupSerializer(TenantModelSerializer):
@@ -33,6 +35,8 @@ class LeverGroupSerializer(TenantModelSerializer):
 
 
 class PracticeSerializer(TenantModelSerializer):
+    # The service's rule (codes are "<lever code>.<practice>"), not the model's SlugField: found by tests/fuzz.
+    code = serializers.RegexField(CODE_PATTERN, max_length=60, required=False)
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
 
@@ -66,6 +70,7 @@ class PracticeSerializer(TenantModelSerializer):
 class LeverSerializer(TenantModelSerializer):
     """A lever with its ``group`` (nested on output; an id on input) and its ``practices``."""
 
+    code = serializers.RegexField(CODE_PATTERN, max_length=50, required=False)
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     group = LeverGroupSerializer(read_only=True)

@@ -201,7 +201,7 @@ class AssessmentViewSet(TenantViewSet):
                 "POST your own answer for a practice (maturity.assess)",
         request=AnswerInputSerializer, responses={200: AnswerSerializer(many=True), 201: AnswerSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def answers(self, request: Request, pk: str | None = None) -> Response:
         assessment = self.get_object()
         org = request_org(request)
@@ -229,7 +229,7 @@ class AssessmentViewSet(TenantViewSet):
                 "whether they disagree (spread ≥ 2); POST the consensus answer of a practice",
         request=AnswerInputSerializer, responses={200: ConsensusPracticeSerializer(many=True), 201: AnswerSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def consensus(self, request: Request, pk: str | None = None) -> Response:
         assessment = self.get_object()
         context = self.get_serializer_context()

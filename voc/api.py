@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
@@ -32,7 +33,7 @@ from cxgov.tenancy.api import (
     request_org,
 )
 from cxgov.tenancy.models import User
-from cxgov.tenancy.roles import Op
+from cxgov.tenancy.roles import ObjectRule, Op
 
 from . import selectors, services
 from .models import (
@@ -122,9 +123,10 @@ def _fixed(instance, data: dict, name: str, message: str) -> None:
 
 class TouchpointSerializer(TenantModelSerializer):
     journey_name = serializers.CharField(source="journey.name", read_only=True)
-    stage_name = serializers.CharField(source="stage.name", read_only=True, default=None)
+    stage_name = serializers.CharField(source="stage.name", read_only=True, allow_null=True)
     owner = MemberField(required=False, allow_null=True, help_text="A member of the organization.")
-    position = serializers.IntegerField(min_value=0, required=False, help_text="Without it, the touchpoint goes last.")
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False,  # a small integer column
+                                        help_text="Without it, the touchpoint goes last.")
 
     class Meta:
         model = Touchpoint
@@ -317,6 +319,7 @@ class FeedbackViewSet(TenantReadOnlyViewSet):
     read_op = Op.FEEDBACK_VIEW
     write_op = Op.FEEDBACK_LOG
     action_ops = {"bulk": Op.FEEDBACK_LOG}
+    object_rules = {"bulk": ObjectRule.TOUCHPOINT_GRANT}
 
     def scope_queryset(self, qs):
         return qs.select_related("source", "metric", "touchpoint")
@@ -399,11 +402,11 @@ class FollowUpCaseSerializer(TenantModelSerializer):
     response = CaseResponseSerializer(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True, help_text="Due before today and not closed.")
     metric_code = serializers.CharField(source="metric.code", read_only=True)
-    touchpoint_name = serializers.CharField(source="touchpoint.name", read_only=True, default=None)
-    journey = serializers.IntegerField(source="touchpoint.journey_id", read_only=True, default=None)
+    touchpoint_name = serializers.CharField(source="touchpoint.name", read_only=True, allow_null=True)
+    journey = serializers.IntegerField(source="touchpoint.journey_id", read_only=True, allow_null=True)
     owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
-    owner_email = serializers.EmailField(source="owner.email", read_only=True, default=None)
-    root_cause_name = serializers.CharField(source="root_cause.name", read_only=True, default=None)
+    owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True)
+    root_cause_name = serializers.CharField(source="root_cause.name", read_only=True, allow_null=True)
 
     class Meta:
         model = FollowUpCase
@@ -474,12 +477,21 @@ class FollowUpCaseViewSet(TenantReadOnlyViewSet):
     read_op = Op.PROGRAMME_VIEW
     # Who may work a case is decided per case by voc.services.case_can_work, not by the role alone.
     action_ops = {"contact": Op.PROGRAMME_VIEW, "close": Op.PROGRAMME_VIEW, "assign": Op.PROGRAMME_VIEW}
+    object_rules = {"retrieve": ObjectRule.CASE_READER, **dict.fromkeys(action_ops, ObjectRule.CASE_OWNER)}
 
     def scope_queryset(self, qs):
         membership = getattr(self.request, "membership", None)
         return selectors.case_list(
             org=self.request.org, viewer=self.request.user, viewer_role=membership.role if membership else None
         )
+
+    def _workable(self) -> FollowUpCase:
+        """The case, after checking the caller may work it (before reading the body: no hints to others)."""
+        case = self.get_object()
+        if not services.case_can_work(org=self.request.org, user=self.request.user, case=case,
+                                      role=self.request.membership.role):
+            raise PermissionDenied(_("Only the case's owner or someone who works cases may do this."))
+        return case
 
     def _done(self, case: FollowUpCase) -> ApiResponse:
         return ApiResponse(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
@@ -488,7 +500,7 @@ class FollowUpCaseViewSet(TenantReadOnlyViewSet):
                    responses={200: FollowUpCaseSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["post"])
     def contact(self, request, pk=None):
-        case = self.get_object()
+        case = self._workable()
         data = CaseContactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(services.case_contact(org=request.org, by=request.user, case=case,
@@ -498,7 +510,7 @@ class FollowUpCaseViewSet(TenantReadOnlyViewSet):
                    request=CaseCloseInputSerializer, responses={200: FollowUpCaseSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        case = self.get_object()
+        case = self._workable()
         data = CaseCloseInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -511,7 +523,7 @@ class FollowUpCaseViewSet(TenantReadOnlyViewSet):
                    responses={200: FollowUpCaseSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        case = self.get_object()
+        case = self._workable()
         data = CaseAssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         owner = User.objects.filter(pk=data.validated_data["owner"], memberships__organization=request.org).first()
@@ -662,7 +674,8 @@ class ProductViewSet(_ServiceViewSet):
 
 class JourneySerializer(TenantModelSerializer):
     counterpart = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The other version (as-is ↔ to-be), once created with the to-be action.",
+        read_only=True, allow_null=True,
+        help_text="The other version (as-is ↔ to-be), once created with the to-be action.",
     )
 
     class Meta:

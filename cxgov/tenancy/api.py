@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet, UniqueConstraint
+from django.db.models import CharField, QuerySet, TextField, UniqueConstraint
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -30,7 +31,7 @@ __all__ = [
     "IsOrganizationMember", "PageNumberPagination", "exception_handler", "operation_for", "request_org",
     "TenantRelatedField", "TenantModelSerializer", "TenantViewSetMixin", "TenantReadOnlyViewSet",
     "TenantViewSet", "TenantUniqueValidator", "TenantFilterSet", "TenantFilterBackend", "TenantAutoSchema",
-    "ERROR_RESPONSES", "ERROR_SCHEMA",
+    "ERROR_RESPONSES", "ERROR_SCHEMA", "BODY_ERROR_RESPONSES",
 ]
 
 
@@ -88,6 +89,21 @@ class TenantModelSerializer(serializers.ModelSerializer):
 
     serializer_related_field = TenantRelatedField
     default_error_messages = {"taken": _("Already exists in this organization.")}
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if kwargs.get("read_only") and model_field.blank and isinstance(model_field, (CharField, TextField)):
+            kwargs["allow_blank"] = True  # DRF returns early for non-editable fields; see below
+        return field_class, kwargs
+
+    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+        # DRF drops allow_blank from read-only fields, so the schema of a blank-able choice or URL field
+        # would not admit the "" it returns (found by tests/fuzz). Keep it: it only documents the output.
+        allow_blank = kwargs.get("allow_blank")
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -206,6 +222,29 @@ ERROR_RESPONSES = {
     status.HTTP_404_NOT_FOUND: OpenApiResponse(ERROR_SCHEMA, description="Not found in this organization"),
     status.HTTP_429_TOO_MANY_REQUESTS: OpenApiResponse(ERROR_SCHEMA, description="Throttled"),
 }
+# Only operations that read a body can refuse its size (cxgov.tenancy.drf.RequestTooLarge) or media type.
+BODY_ERROR_RESPONSES = {
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: OpenApiResponse(ERROR_SCHEMA, description="Request body too large"),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: OpenApiResponse(ERROR_SCHEMA, description="Unsupported media type"),
+}
+
+
+class BlankableURLFieldExtension(OpenApiSerializerFieldExtension):
+    """A URL field that may be blank is documented as "a URI or empty": "" is not a valid ``uri``.
+
+    drf-spectacular documents every URLField as ``format: uri``, so the "" an optional link holds broke
+    the documented response schema (found by tests/fuzz).
+    """
+
+    target_class = "rest_framework.fields.URLField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if getattr(self.target, "allow_blank", False) and schema.get("format") == "uri":
+            del schema["format"]
+            schema["anyOf"] = [{"format": "uri"}, {"maxLength": 0}]
+        return schema
 
 
 class TenantAutoSchema(AutoSchema):
@@ -213,7 +252,8 @@ class TenantAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
-        for code, response in ERROR_RESPONSES.items():
+        errors = {**ERROR_RESPONSES, **(BODY_ERROR_RESPONSES if self.method in ("POST", "PUT", "PATCH") else {})}
+        for code, response in errors.items():
             if str(code) in responses:
                 continue
             responses[str(code)] = self._get_response_for_code(response, str(code), direction=direction)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,20 @@ def _as_lists(data: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(data)]}
 
 
+class RequestTooLarge(exceptions.APIException):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: Django refuses to read it; say so in our shape."""
+
+    status_code = 413
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        super().__init__(_("The request body is larger than %(mb)d MB; send less per request.") % {
+            "mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        })
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """One error shape for every failure: ``{"detail": "...", "errors": {field: [...]}}``."""
     if isinstance(exc, DjangoValidationError):
@@ -79,6 +94,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
@@ -91,3 +108,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         response.data = {"detail": str(exc), "errors": _as_lists(response.data)}
     return response
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """``handler404``: a URL under /api/ that no route matches (``/api/v1/cases/0.15/``) answers JSON.
+
+    Without it the API answered such paths with the HTML 404 page, a content type its schema does
+    not document (found by tests/fuzz); other paths keep the HTML page.
+    """
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
+    return page_not_found(request, exception)

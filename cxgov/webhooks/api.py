@@ -31,7 +31,7 @@ class SubscriptionSerializer(TenantModelSerializer):
     """A subscription as read. The secret is never part of it (see create and rotate)."""
 
     events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices), allow_empty=False)
-    owner = serializers.EmailField(source="owner.email", read_only=True, default=None)
+    owner = serializers.EmailField(source="owner.email", read_only=True, allow_null=True)
     health = serializers.CharField(read_only=True)
 
     class Meta:
