@@ -314,6 +314,12 @@ def main() -> None:
     print(f"organization {org.slug}: {n:,} responses, dashboard {dash}")
 
     single = in_process(targets)
+    # The dashboard's body is cached (cxgov/dashboards/freshness.py) when the cache is shared (Redis):
+    # the rows above are then cache hits. The same request rendered from the database, for the plans:
+    from django.test import override_settings
+
+    with override_settings(DASHBOARD_BODY_CACHE=False):
+        single["dashboard, uncached"] = in_process({"x": targets["executive dashboard"]})["x"]
     print("\nOne request at a time, in-process (test client, same settings), median of 7:")
     print(f"  {'':<22} {'queries':>7} {'wall ms':>8} {'SQL ms':>7} {'other ms':>8}")
     for name, r in single.items():
@@ -323,7 +329,7 @@ def main() -> None:
         sys.exit(f"the dashboard answered {single['executive dashboard'].status} to the executive; nothing to measure")
     # The database's own time for each of the dashboard's reads (EXPLAIN ANALYZE runs it again; reads
     # only), against the time the request waited for it: the gap is round trips and a busy machine.
-    reads = [q for q in single["executive dashboard"].queries
+    reads = [q for q in single["dashboard, uncached"].queries
              if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
     timed = []
     for q in reads:
@@ -371,7 +377,11 @@ def main() -> None:
     verdict = "met" if ratio <= 3 else "NOT met"
     print(f"\ndashboard p95 / trivial p95 = {ratio:.2f}x  (target <= 3x: {verdict})")
     print(f"rollups API p95 / trivial p95 = {api.p95_ms / trivial.p95_ms:.2f}x")
-    print(f"dashboard SQL queries per request: {len(single['executive dashboard'].queries)}")
+    from cxgov.dashboards.freshness import body_cache_enabled
+
+    print(f"dashboard SQL queries per request: {len(single['executive dashboard'].queries)} "
+          f"(body cache {'on' if body_cache_enabled() else 'off: set REDIS_URL'}; "
+          f"{len(single['dashboard, uncached'].queries)} uncached)")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,59 @@ class IntegratorView(OrgView, TemplateView):
 
 
 def executive_context(request, org) -> dict[str, Any]:
-    """The executive dashboard's context for the request's filters; a bad filter gives
+    """The executive dashboard's body (``executive_body``, HTML below the site chrome) for the
+    request's filters, from the cache when this organization's data has not changed since (see
+    ``freshness``); a bad filter gives ``filter_status`` (400 or 404) and a body explaining it."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from . import freshness
+
+    key = executive_cache_key(request, org)
+    if key is not None:
+        body = freshness.cache_get(key)
+        if isinstance(body, str):
+            return {"executive_body": mark_safe(body), "filter_status": None}  # noqa: S308 - our own render
+    figures = executive_figures(request, org)
+    body = render_to_string("dashboards/_executive_body.html", figures)
+    if key is not None and not figures.get("filter_error"):
+        freshness.cache_set(key, str(body))
+    return {"executive_body": body, "filter_status": figures.get("filter_status")}
+
+
+def executive_cache_key(request, org) -> str | None:
+    """Where the body for this request is cached: the organization (id and creation time, so a
+    reused id never meets an old body), its data version, the filters as given, this month (the
+    default period and "month in progress" follow it), the language, time zone and role. None when
+    it cannot be cached: a filter that will be refused, or the cache unreachable. Reads no table."""
+    from django.utils import timezone, translation
+
+    from . import executive, freshness
+
+    raw_period = (request.GET.get("period") or "").strip()
+    this_month = executive.org_month(org)
+    period = executive.parse_month(raw_period) if raw_period else this_month
+    ids = []
+    for name in ("journey", "segment"):
+        raw = (request.GET.get(name) or "").strip()
+        if raw and not (raw.isdigit() and len(raw) < 19):
+            return None
+        ids.append(str(int(raw)) if raw else "")
+    if period is None or not freshness.body_cache_enabled():
+        return None
+    version = freshness.org_version(org.pk)
+    if version is None:
+        return None
+    parts = [
+        "cxgov:dash:executive", str(org.pk), str(int(org.created_at.timestamp() * 1_000_000)), str(version),
+        period.isoformat(), *ids, this_month.isoformat(), translation.get_language() or "",
+        timezone.get_current_timezone_name(), str(request.membership.role),
+    ]
+    return ":".join(parts)
+
+
+def executive_figures(request, org) -> dict[str, Any]:
+    """The executive dashboard's figures for the request's filters; a bad filter gives
     ``filter_error`` (message) and ``filter_status`` (400 or 404) instead of the figures."""
     from django.utils import translation
 

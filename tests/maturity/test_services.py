@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cem_levers.models import Lever, LeverGroup, Practice
+from cxgov.dashboards.freshness import BumpAfterCommit
 from maturity.models import Answer, Assessment, LeverScore, MaturitySettings, MaturitySnapshot, Stage
 from maturity.selectors import assessment_answers_by_lever, assessment_sheet, others_visible
 from maturity.services import (
@@ -139,7 +140,7 @@ def test_submit_enqueues_the_recompute_after_commit(org_a, django_capture_on_com
     answer_all(org_a, assessment, lambda p: 2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assessment_submit(org=org_a, assessment=assessment)
-    assert len(callbacks) == 1
+    assert len([c for c in callbacks if not isinstance(c, BumpAfterCommit)]) == 1  # the other: the dashboards' cache
     snapshot = MaturitySnapshot.objects.for_org(org_a).get()
     assert snapshot.assessment_id == assessment.pk and snapshot.overall == Decimal("2.00")
 
@@ -203,7 +204,7 @@ def test_weights_must_be_between_0_and_1_and_add_up_to_1(org_a, django_capture_o
     with django_capture_on_commit_callbacks() as callbacks:
         settings = maturity_settings_update(org=org_a, weight_assessment="0.5", weight_evidence="0.5")
     assert (settings.weight_assessment, settings.weight_evidence) == (Decimal("0.5"), Decimal("0.5"))
-    assert len(callbacks) == 1  # the recompute
+    assert len([c for c in callbacks if not isinstance(c, BumpAfterCommit)]) == 1  # the recompute
     assert MaturitySettings.objects.for_org(org_a).count() == 1
 
 
