@@ -334,5 +334,5 @@ class ImportJobReportView(OrgView, TenantObjectMixin, DetailView):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")
-        csv.writer(response).writerow([_("line"), _("reasons"), *ingest.import_job_headers(job)])
+        csv.writer(response).writerow(ingest.import_job_report_header(job))
         return response

@@ -225,3 +225,15 @@ def test_the_rejected_rows_report_defuses_formulas(org_a, users_a):
     dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert dangerous == []
     assert "'=HYPERLINK(\"http://evil.example\",\"Click\")" in cells  # kept, readable, inert
+
+
+def test_the_report_of_an_unfinished_import_defuses_formula_headers(org_a, users_a):
+    # Before the import has run, the report link answers the header row alone: the file's own column
+    # names, which can be formulas too.
+    content = f"id,=cmd|' /C calc'!A0,date,@SUM(A1)\nr1,9,{ago()},fine\n".encode()
+    job = _upload(org_a, users_a["cx_lead"], content)
+    assert not job.report
+    report = signed_in(users_a["cx_lead"]).get(reverse("voc:feedback-import-report", args=[job.pk]))
+    assert report.status_code == 200
+    [header] = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert header[2:] == ["id", "'=cmd|' /C calc'!A0", "date", "'@SUM(A1)"]

@@ -249,16 +249,21 @@ def import_job_run(*, org: Organization, job_id: int) -> ImportJob | None:
         # the first run has already deleted.
         job = ImportJob.objects.for_org(org).select_for_update().get(pk=job.pk)
         if job.status == ImportJob.Status.RUNNING:
-            _finish(org=org, job=job, headers=import_job_headers(job), total=total)
+            _finish(org=org, job=job, total=total)
     job.refresh_from_db()
     return job
 
 
-def _finish(*, org: Organization, job: ImportJob, headers: list[str], total: int) -> None:
+def import_job_report_header(job: ImportJob) -> list[str]:
+    """The header row of a job's rejected-rows report, the file's own headers defused like its cells."""
+    return [_("line"), _("reasons"), *[_cell_text(h) for h in import_job_headers(job)]]
+
+
+def _finish(*, org: Organization, job: ImportJob, total: int) -> None:
     """Join the chunks' rejected rows into one report and mark the job done."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("line"), _("reasons"), *[_cell_text(h) for h in headers]])
+    writer.writerow(import_job_report_header(job))
     parts = []
     for start in range(0, total, CHUNK_ROWS):
         name = _part_name(job, start)
