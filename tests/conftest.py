@@ -144,3 +144,19 @@ def _language_reset():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_guard_reset():
+    """Each test starts with Celery's "a task may not wait for a result" guard off.
+
+    ``Task.apply`` (eager tasks) raises that module-level flag for the task's duration and puts back
+    the value it found. Eager tasks running at the same time in several threads (the concurrency tests
+    of tests/reliability and tests/voc) interleave those saves and restores and can leave it raised,
+    after which a later test's ``result.get()`` refuses with "Never call result.get() within a task!".
+    """
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
