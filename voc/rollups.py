@@ -471,8 +471,9 @@ class _PgRefresh:
     * Weeks and months are sums of days: the fresh days plus, for an incremental refresh, the stored
       days of the touched weeks and months that were not touched. Nothing else is re-read.
     * Medians (not additive) are selected from the median metrics' responses of the affected
-      periods with ``percentile_cont`` over grouping sets, and joined to the rows before they are
-      written: no second pass updates rows just written.
+      periods with ``percentile_cont`` over grouping sets (written nested, organization ⊂ segment ⊂
+      journey ⊂ touchpoint, so one sort per period serves every grain), and joined to the rows before
+      they are written: no second pass updates rows just written.
     * The rows are upserted on the rollup key and an upsert whose figures are unchanged does not
       write; rows of the refreshed periods that no longer have data are deleted. A nightly full
       recompute of unchanged data therefore writes (and WAL-logs, and re-indexes) nothing.
@@ -588,12 +589,13 @@ class _PgRefresh:
                 f"FROM {source} r LEFT JOIN tpmap m ON m.tp = r.touchpoint_id "
                 f"WHERE {'r.organization_id = %(org)s AND ' if full else ''}r.metric_id = ANY(%(medians)s))",
                 # Day medians of journeys, segments and the organization (a touchpoint day's comes
-                # from its sorted scores below).
+                # from its sorted scores below). The sets are nested (a journey has one segment), so
+                # the three groupings come from one sort of the responses (ROLLUP-like chain).
                 f"medday AS (SELECT mt, CASE WHEN GROUPING(jr) = 0 THEN {grains[Grain.JOURNEY]} "  # noqa: S608
                 f"WHEN GROUPING(sg) = 0 THEN {grains[Grain.SEGMENT]} ELSE {org_label} END AS grain, "
                 "CASE WHEN GROUPING(jr) = 0 THEN jr WHEN GROUPING(sg) = 0 THEN sg ELSE 0 END AS subject, d, "
                 "percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS v FROM medsrc "
-                "GROUP BY GROUPING SETS ((mt, d, jr), (mt, d, sg), (mt, d)))",
+                "GROUP BY GROUPING SETS ((mt, d), (mt, d, sg), (mt, d, sg, jr)))",
                 # The sorted scores a day row keeps: a touchpoint day's own; on the organization's day,
                 # those of responses without a touchpoint (the only ones no touchpoint day holds).
                 f"medarr AS (SELECT mt, CASE WHEN tp IS NULL THEN {org_label} ELSE {tp_label} END AS grain, "  # noqa: S608
@@ -658,8 +660,10 @@ class _PgRefresh:
                 branches.append(
                     f"SELECT v.mt, {grain} AS grain, {subject} AS subject, {label} AS period, v.{column} AS start, "  # noqa: S608
                     f"percentile_cont(0.5) WITHIN GROUP (ORDER BY v.score) AS mv FROM {medvalues} v{where} "
-                    f"GROUP BY GROUPING SETS ((v.mt, v.{column}, v.tp), (v.mt, v.{column}, v.jr), "
-                    f"(v.mt, v.{column}, v.sg), (v.mt, v.{column}))"
+                    # Nested sets (a touchpoint has one journey, a journey one segment): one sort
+                    # serves the four groupings, where unnested sets needed three.
+                    f"GROUP BY GROUPING SETS ((v.mt, v.{column}), (v.mt, v.{column}, v.sg), "
+                    f"(v.mt, v.{column}, v.sg, v.jr), (v.mt, v.{column}, v.sg, v.jr, v.tp))"
                 )
             parts.append(f"medcoarse AS ({' UNION ALL '.join(branches)})")
             median_join = (", mc.mv::numeric, NULL::jsonb FROM coarse c LEFT JOIN medcoarse mc ON mc.mt = c.mt "

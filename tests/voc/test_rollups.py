@@ -121,6 +121,42 @@ def test_median_and_rate(org, world):
     assert rollup(org, world["rate"], "organization", 0, "day", D).value == Decimal("50")
 
 
+def test_median_of_every_grain_and_period(org, world):
+    """Medians of touchpoints, journeys (with and without a segment), segments and the organization.
+
+    The median is not additive: each grain's day, week and month is selected from its own responses.
+    """
+    for score in [30, 10, 20, 40]:  # tp1 (journey with the segment) on D
+        add(org, world, "median", score, at(D))
+    add(org, world, "median", 5, at(D + dt.timedelta(days=1)), touchpoint="tp2")  # same journey, next day
+    add(org, world, "median", 1000, at(D), touchpoint="tp3")  # the journey without a segment
+    add(org, world, "median", 50, at(D), touchpoint=None)  # no touchpoint: counts for the organization only
+    add(org, world, "median", 7, at(dt.date(2026, 3, 31)))  # same month, another week
+    rollups_refresh(org=org)
+    week, month = dt.date(2026, 3, 9), dt.date(2026, 3, 1)
+    median, journey, segment = world["median"], world["journey"].pk, world["segment"].pk
+
+    def value(grain, subject, period, start):
+        return rollup(org, median, grain, subject, period, start).value
+
+    assert value("touchpoint", world["tp1"].pk, "day", D) == 25
+    assert value("touchpoint", world["tp1"].pk, "week", week) == 25
+    assert value("touchpoint", world["tp1"].pk, "month", month) == 20  # 7 10 20 30 40
+    assert value("journey", journey, "day", D) == 25
+    assert value("journey", journey, "week", week) == 20  # 5 10 20 30 40
+    assert value("journey", journey, "month", month) == 15  # 5 7 10 20 30 40
+    assert value("segment", segment, "day", D + dt.timedelta(days=1)) == 5
+    assert value("segment", segment, "week", week) == 20
+    assert value("segment", segment, "month", month) == 15
+    assert value("journey", world["tp3"].journey_id, "week", week) == 1000
+    assert value("organization", 0, "day", D) == 35  # 10 20 30 40 50 1000
+    assert value("organization", 0, "week", week) == 30  # 5 10 20 30 40 50 1000
+    assert value("organization", 0, "month", month) == 25  # 5 7 10 20 30 40 50 1000
+    # A journey without a segment adds to no segment; only the real segment has rows.
+    segments = Rollup.objects.for_org(org).filter(metric=median, grain="segment")
+    assert set(segments.values_list("subject_id", flat=True)) == {segment}
+
+
 def test_no_responses_no_rows_and_n_always_stored(org, world):
     rollups_refresh(org=org)
     assert Rollup.objects.for_org(org).count() == 0
