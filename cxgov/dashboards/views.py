@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView, View
 
 from cxgov.tenancy.roles import Op, Role
@@ -22,6 +24,12 @@ TEMPLATES = {
 }
 
 
+# Pages that only read (GET, no form of their own; the selectors they call never write) run outside
+# ``ATOMIC_REQUESTS``: no BEGIN / COMMIT round trips for a request that has nothing to commit.
+read_only = method_decorator(transaction.non_atomic_requests, name="dispatch")
+
+
+@read_only
 class HomeView(OrgView, TemplateView):
     """``/``: the signed-in member's dashboard for their role in the current organization."""
 
@@ -44,6 +52,7 @@ class HomeView(OrgView, TemplateView):
         return context
 
 
+@read_only
 class ProgrammeView(OrgView, TemplateView):
     """``/programme/``: the programme overview (the admin's home), for the roles that run the
     programme; the CX lead's dashboard links here."""
@@ -68,6 +77,7 @@ def integrator_context(request, org) -> dict[str, Any]:
     }
 
 
+@read_only
 class IntegratorView(OrgView, TemplateView):
     """``/integrations/``: the integrator page for any role that holds API tokens (admins too); the
     integrator's home shows the same page."""
@@ -197,6 +207,7 @@ def executive_charts(data: dict[str, Any], separators: str) -> dict[str, Any]:
     return figures
 
 
+@read_only
 class ExecutiveDashboardView(OrgView, TemplateView):
     """``/dashboard/executive/``: maturity, headline KPIs, moments of truth, portfolio, risks and
     goals for a month, narrowed by journey or segment. Reads rollups and snapshots only."""

@@ -9,13 +9,18 @@ def tenancy(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
     user = getattr(request, "user", None)
     role = membership.role if membership else None
-    can = {op.replace(".", "_"): role_allows(role, op) for op in ROLE_OPERATIONS}
+    my_memberships = []
+    if user is not None and user.is_authenticated:
+        # Read with the current membership by CurrentOrganizationMiddleware; read here only when the
+        # request's user is not the one the middleware saw (signed in during the request, or an API
+        # token's owner set by DRF's authentication).
+        my_memberships = getattr(request, "memberships", None)
+        if my_memberships is None or getattr(request, "memberships_user_id", None) != user.pk:
+            my_memberships = memberships_of_user(user=user)
     return {
         "current_org": getattr(request, "org", None),
         "current_membership": membership,
         "current_role": role,
-        "can": can,
-        "my_memberships": (
-            memberships_of_user(user=user) if user is not None and user.is_authenticated else []
-        ),
+        "can": {op.replace(".", "_"): role_allows(role, op) for op in ROLE_OPERATIONS},
+        "my_memberships": my_memberships,
     }

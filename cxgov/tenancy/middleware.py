@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from .models import ApiRequestLog
-from .selectors import membership_current
+from .selectors import memberships_and_current
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,9 @@ SESSION_ORG_KEY = "cxgov_org_id"
 
 
 class CurrentOrganizationMiddleware:
-    """Sets ``request.org`` and ``request.membership`` (None for anonymous users or non-members).
+    """Sets ``request.org`` and ``request.membership`` (None for anonymous users or non-members), and
+    for a signed-in user ``request.memberships``, all their active memberships (the organization
+    switcher's list, read by the tenancy context processor: one query for both).
 
     The organization is the one chosen with the switcher (kept in the session) when the user still
     belongs to it, else the user's first membership. API requests with a bearer token get theirs
@@ -36,7 +38,10 @@ class CurrentOrganizationMiddleware:
         previous = translation.get_language()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            membership = membership_current(user=user, org_id=request.session.get(SESSION_ORG_KEY))
+            memberships, membership = memberships_and_current(
+                user=user, org_id=request.session.get(SESSION_ORG_KEY))
+            request.memberships = memberships
+            request.memberships_user_id = user.pk
             if membership is not None:
                 request.membership = membership
                 request.org = membership.organization

@@ -11,14 +11,20 @@ from .models import ApiRequestLog, ApiToken, Membership, Organization, User
 
 def membership_current(*, user: User, org_id: int | None) -> Membership | None:
     """The membership the user is acting in: the chosen organization if still a member, else the first."""
-    memberships = Membership.objects.select_related("organization").filter(
+    return memberships_and_current(user=user, org_id=org_id)[1]
+
+
+def memberships_and_current(*, user: User, org_id: int | None) -> tuple[list[Membership], Membership | None]:
+    """Every active membership of the user (the switcher's list, by organization name) and the one they
+    are acting in (the chosen organization if still a member, else the first), in one query."""
+    memberships = list(Membership.objects.select_related("organization").filter(
         user=user, organization__is_active=True
-    ).order_by("organization__name", "pk")
+    ).order_by("organization__name", "pk"))
     if org_id is not None:
         chosen = next((m for m in memberships if m.organization_id == org_id), None)
         if chosen is not None:
-            return chosen
-    return next(iter(memberships), None)
+            return memberships, chosen
+    return memberships, next(iter(memberships), None)
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:

@@ -51,14 +51,14 @@ def test_detail_shows_practices_initiatives_metrics_and_score(org_a, users_a):
 
 def test_list_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     populate(org_a, users_a, n=1)
-    check_pinned_queries(signed_in(users_a["cx_lead"]), LIST, django_assert_num_queries, 8,
+    check_pinned_queries(signed_in(users_a["cx_lead"]), LIST, django_assert_num_queries, 7,
                          grow=lambda: populate(org_a, users_a, n=5))
 
 
 def test_detail_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     lever = populate(org_a, users_a, n=1)["levers"][0]
     url = reverse("cem_levers:lever-detail", args=[lever.pk])
-    check_pinned_queries(signed_in(users_a["cx_lead"]), url, django_assert_num_queries, 12,
+    check_pinned_queries(signed_in(users_a["cx_lead"]), url, django_assert_num_queries, 11,
                          grow=lambda: populate(org_a, users_a, n=5))
 
 

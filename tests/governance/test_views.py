@@ -171,17 +171,17 @@ def _grow_governance(org, users, n):
 
 def test_org_chart_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     populate(org_a, users_a, n=1)
-    check_pinned_queries(signed_in(users_a["cx_lead"]), LIST, django_assert_num_queries, 8,
+    check_pinned_queries(signed_in(users_a["cx_lead"]), LIST, django_assert_num_queries, 7,
                          grow=lambda: populate(org_a, users_a, n=5))
 
 
 def test_raci_grid_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     _grow_governance(org_a, users_a, 1)
-    check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("governance:raci"), django_assert_num_queries, 13,
+    check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("governance:raci"), django_assert_num_queries, 12,
                          grow=lambda: _grow_governance(org_a, users_a, 5))
 
 
 def test_decision_list_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     _grow_governance(org_a, users_a, 1)
     check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("governance:decision-list"),
-                         django_assert_num_queries, 8, grow=lambda: _grow_governance(org_a, users_a, 5))
+                         django_assert_num_queries, 7, grow=lambda: _grow_governance(org_a, users_a, 5))

@@ -324,12 +324,12 @@ def _portfolio(org, users, n):
 
 
 PINNED = {
-    "initiatives:initiative-list": 13,
-    "initiatives:initiative-board": 9,
-    "initiatives:initiative-timeline": 7,
-    "initiatives:risk-heatmap": 8,
-    "initiatives:budget": 10,
-    "initiatives:portfolio-report": 13,
+    "initiatives:initiative-list": 12,
+    "initiatives:initiative-board": 8,
+    "initiatives:initiative-timeline": 6,
+    "initiatives:risk-heatmap": 7,
+    "initiatives:budget": 9,
+    "initiatives:portfolio-report": 12,
 }
 
 
@@ -351,7 +351,7 @@ def test_detail_query_count_is_pinned(org_a, users_a, django_assert_num_queries)
             f.RiskFactory(organization=org_a, initiative=initiative, owner=users_a["cx_lead"])
             f.StatusReportFactory(organization=org_a, initiative=initiative)
 
-    check_pinned_queries(signed_in(users_a["cx_lead"]), detail(initiative), django_assert_num_queries, 18, grow=grow)
+    check_pinned_queries(signed_in(users_a["cx_lead"]), detail(initiative), django_assert_num_queries, 17, grow=grow)
 
 
 def test_outer_loop_impact_is_shown_for_an_initiative_from_a_touchpoint(org_a, users_a):

@@ -86,12 +86,12 @@ def test_overview_query_count_is_pinned(org_a, users_a, django_assert_num_querie
         for lever in created["levers"]:
             lever_target_set(org=org_a, lever=lever, target_level=5)
 
-    check_pinned_queries(signed_in(users_a["cx_lead"]), OVERVIEW, django_assert_num_queries, 13, grow=grow)
+    check_pinned_queries(signed_in(users_a["cx_lead"]), OVERVIEW, django_assert_num_queries, 12, grow=grow)
 
 
 def test_assessment_list_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     populate(org_a, users_a, n=1)
-    check_pinned_queries(signed_in(users_a["cx_lead"]), ASSESSMENTS, django_assert_num_queries, 8,
+    check_pinned_queries(signed_in(users_a["cx_lead"]), ASSESSMENTS, django_assert_num_queries, 7,
                          grow=lambda: populate(org_a, users_a, n=5))
 
 

@@ -127,7 +127,7 @@ def test_the_task_is_idempotent_and_expired_exports_are_purged(full_org_a, users
 
 def test_overview_query_count_is_pinned(full_org_a, users_a, django_assert_num_queries):
     client = signed_in(users_a["admin"])
-    expected = 7 + len(archive.exported_models())  # session, user, membership, switcher…; one COUNT per model
+    expected = 6 + len(archive.exported_models())  # session, user, memberships, savepoints…; one COUNT per model
     check_pinned_queries(client, OVERVIEW, django_assert_num_queries, expected,
                          lambda: [DataExportFactory(organization=full_org_a, requested_by=users_a["admin"])
                                   for _ in range(5)])

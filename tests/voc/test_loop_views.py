@@ -147,7 +147,7 @@ def test_case_list_queries_are_pinned(loop, users_a, django_assert_num_queries):
         for i in range(12):
             loop.case(touchpoint=loop.other_touchpoint if i % 2 else None)
 
-    check_pinned_queries(client, reverse("voc:case-list"), django_assert_num_queries, 11, grow)
+    check_pinned_queries(client, reverse("voc:case-list"), django_assert_num_queries, 10, grow)
 
 
 def test_matrix_queries_are_pinned(loop, users_a, django_assert_num_queries):
@@ -159,7 +159,7 @@ def test_matrix_queries_are_pinned(loop, users_a, django_assert_num_queries):
             loop.closed_case(touchpoint=loop.other_touchpoint if i % 2 else None,
                              cause=loop.other_cause if i % 3 else None)
 
-    check_pinned_queries(client, reverse("outer_loop:rootcause-matrix"), django_assert_num_queries, 10, grow)
+    check_pinned_queries(client, reverse("outer_loop:rootcause-matrix"), django_assert_num_queries, 9, grow)
 
 
 def test_insight_list_queries_are_pinned(loop, users_a, django_assert_num_queries):
@@ -170,7 +170,7 @@ def test_insight_list_queries_are_pinned(loop, users_a, django_assert_num_querie
         for _ in range(8):
             f.InsightFactory(organization=loop.org, journey=loop.journey, created_by=users_a["cx_lead"])
 
-    check_pinned_queries(client, reverse("voc:insight-list"), django_assert_num_queries, 9, grow)
+    check_pinned_queries(client, reverse("voc:insight-list"), django_assert_num_queries, 8, grow)
 
 
 def test_cases_open_without_owner_when_nobody_can_own_them(org_a, users_a):

@@ -264,7 +264,7 @@ def test_omb_a11_button_installs_the_pack_once(org_a, users_a):
 @pytest.mark.parametrize("url", [JOURNEYS, METRICS, SOURCES, SEGMENTS])
 def test_list_query_count_is_pinned(org_a, users_a, url, django_assert_num_queries):
     populate(org_a, users_a, n=1)
-    expected = 8 if url == SEGMENTS else 7
+    expected = 7 if url == SEGMENTS else 6
     check_pinned_queries(signed_in(users_a["cx_lead"]), url, django_assert_num_queries, expected,
                          grow=lambda: populate(org_a, users_a, n=5))
 
@@ -287,14 +287,14 @@ def _grow_map(org, users, journey):
 def test_journey_map_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     journey = populate(org_a, users_a, n=1)["journeys"][0]
     check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("voc:journey-map", args=[journey.pk]),
-                         django_assert_num_queries, 10, grow=_grow_map(org_a, users_a, journey))
+                         django_assert_num_queries, 9, grow=_grow_map(org_a, users_a, journey))
 
 
 def test_side_by_side_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
     as_is = populate(org_a, users_a, n=1)["journeys"][0]
     to_be = services.journey_to_be_create(org=org_a, journey=as_is)
     check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("voc:journey-map", args=[to_be.pk]) + "?compare=1",
-                         django_assert_num_queries, 13, grow=_grow_map(org_a, users_a, to_be))
+                         django_assert_num_queries, 12, grow=_grow_map(org_a, users_a, to_be))
 
 
 def test_touchpoint_page_query_count_is_pinned(org_a, users_a, django_assert_num_queries):
@@ -314,4 +314,4 @@ def test_touchpoint_page_query_count_is_pinned(org_a, users_a, django_assert_num
     _month_rollup(org_a, metrics[0], tp, n=40, favourable=10, unfavourable=5)
     f.ResponseFactory(organization=org_a, touchpoint=tp, metric=metrics[0], comment="First")
     check_pinned_queries(signed_in(users_a["cx_lead"]), reverse("voc:touchpoint-detail", args=[tp.pk]),
-                         django_assert_num_queries, 9, grow=grow)
+                         django_assert_num_queries, 8, grow=grow)

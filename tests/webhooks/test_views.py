@@ -113,10 +113,10 @@ def test_the_delivery_log_is_newest_first_and_paginated(org_a, users_a):
     assert [d.pk for d in page2.object_list] == [d.pk for d in reversed(deliveries)][25:]
 
 
-# Session, user and membership (3), savepoints of ATOMIC_REQUESTS (2), the switcher's memberships (1),
-# then the page's own reads.
-DETAIL_QUERIES = 6 + 3  # the subscription, the deliveries' count, one page of deliveries
-LIST_QUERIES = 6 + 2  # the subscriptions' count, one page of subscriptions with their owners
+# Session, user, the memberships (the acting one and the switcher's list, one query) (3), savepoints of
+# ATOMIC_REQUESTS (2), then the page's own reads.
+DETAIL_QUERIES = 5 + 3  # the subscription, the deliveries' count, one page of deliveries
+LIST_QUERIES = 5 + 2  # the subscriptions' count, one page of subscriptions with their owners
 
 
 def test_detail_and_list_query_counts_are_pinned(org_a, users_a, django_assert_num_queries):
